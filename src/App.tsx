@@ -1,0 +1,116 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import {
+  type ConfigDraft,
+  type ConfigKey,
+  configFromQuery,
+  draftFromConfig,
+  queryFromConfig,
+  validateDraft,
+} from './config/trainConfig';
+import type { StudyPreset } from './experiments/presets';
+import { BackendStatus } from './ui/BackendStatus';
+import { PresetComparison } from './ui/PresetComparison';
+import { ResultsTable } from './ui/ResultsTable';
+import { RunProgress } from './ui/RunProgress';
+import { SettingsForm } from './ui/SettingsForm';
+import { TrainingCharts } from './ui/TrainingCharts';
+import { useTrainingWorker } from './worker/useTrainingWorker';
+
+const fromUrl = configFromQuery(window.location.search);
+
+export function App() {
+  const worker = useTrainingWorker();
+  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(fromUrl.config));
+  const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
+  const [linkStatus, setLinkStatus] = useState<string | null>(null);
+  const autostartPending = useRef(fromUrl.autostart);
+  const validation = useMemo(() => validateDraft(draft), [draft]);
+  const running = worker.activeRunId !== null;
+  const ready = worker.backend.status === 'ready' && worker.data.status === 'ready';
+
+  const disabledReason = !ready
+    ? worker.backend.status === 'failed' || worker.data.status === 'failed'
+      ? 'Training is unavailable until the backend and the data load (see above).'
+      : 'Waiting for the backend and the data to load…'
+    : !validation.ok
+      ? 'Fix the highlighted settings first.'
+      : null;
+
+  const train = () => {
+    if (!validation.ok || !ready) return;
+    setSelectedRunId(undefined);
+    worker.start(validation.config);
+  };
+
+  useEffect(() => {
+    if (autostartPending.current && ready && validation.ok) {
+      autostartPending.current = false;
+      worker.start(validation.config);
+    }
+  }, [ready, validation, worker]);
+
+  const shownRun = worker.runs.find((r) => r.id === selectedRunId) ?? worker.runs[worker.runs.length - 1];
+  const activeRun = worker.runs.find((r) => r.id === worker.activeRunId);
+
+  const copyLink = async () => {
+    if (!validation.ok) {
+      setLinkStatus('Fix the highlighted settings to make a link.');
+      return;
+    }
+    const url = `${window.location.origin}${window.location.pathname}?${queryFromConfig(validation.config, true)}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      setLinkStatus('Link copied: it opens the app and starts this run.');
+    } catch {
+      setLinkStatus(url);
+    }
+  };
+
+  return (
+    <main>
+      <header>
+        <h1>GoogLeNet Playground</h1>
+        <p className="subtle">
+          A real GoogLeNet (Inception v1) trained on Fashion-MNIST in your browser, on your GPU, with plain SGD — the
+          batch-size study from <em>Dive into Deep Learning</em>.
+        </p>
+      </header>
+      {fromUrl.warnings.length > 0 && (
+        <div className="alert" role="alert" data-testid="url-warnings">
+          {fromUrl.warnings.map((w) => (
+            <p key={w}>{w}</p>
+          ))}
+        </div>
+      )}
+      <BackendStatus
+        backend={worker.backend}
+        data={worker.data}
+        canSwitch={!running}
+        onSwitch={worker.switchBackend}
+      />
+      <SettingsForm
+        draft={draft}
+        errors={validation.ok ? {} : validation.errors}
+        running={running}
+        disabledReason={disabledReason}
+        onChange={(key: ConfigKey, value: string) => setDraft((d) => ({ ...d, [key]: value }))}
+        onPreset={(preset: StudyPreset) =>
+          setDraft((d) => ({
+            ...d,
+            batchSize: String(preset.config.batchSize),
+            learningRate: String(preset.config.learningRate),
+            epochs: String(preset.config.epochs),
+          }))
+        }
+        onTrain={train}
+        onStop={worker.stop}
+        onCopyLink={() => void copyLink()}
+        linkStatus={linkStatus}
+      />
+      {activeRun && <RunProgress run={activeRun} />}
+      <TrainingCharts run={shownRun} />
+      <ResultsTable runs={worker.runs} selectedRunId={shownRun?.id} onSelect={setSelectedRunId} />
+      <PresetComparison runs={worker.runs} />
+    </main>
+  );
+}

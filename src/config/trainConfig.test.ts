@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CONFIG,
+  configFromQuery,
+  draftFromConfig,
+  queryFromConfig,
+  validateDraft,
+} from './trainConfig';
+
+describe('validateDraft', () => {
+  it('accepts the defaults', () => {
+    expect(validateDraft(draftFromConfig(DEFAULT_CONFIG))).toEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
+
+  it.each([
+    ['batchSize', '', /Batch size is required/],
+    ['batchSize', '0', /Batch size must be between 1 and 4096/],
+    ['batchSize', '-8', /between 1 and/],
+    ['batchSize', '12.5', /whole number/],
+    ['learningRate', 'abc', /Learning rate must be a number, not "abc"/],
+    ['learningRate', 'NaN', /must be a number/],
+    ['learningRate', '0', /between/],
+    ['epochs', 'Infinity', /must be a number/],
+    ['trainSubset', '60001', /between 1 and 60000/],
+    ['resolution', '8', /between 16 and 224/],
+    ['width', '0', /between 0.01 and 4/],
+  ] as const)('refuses %s = "%s" with a message for that field', (key, value, message) => {
+    const result = validateDraft({ ...draftFromConfig(DEFAULT_CONFIG), [key]: value });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors[key]).toMatch(message);
+      expect(Object.keys(result.errors)).toEqual([key]);
+    }
+  });
+
+  it('refuses a batch larger than the training subset', () => {
+    const result = validateDraft({ ...draftFromConfig(DEFAULT_CONFIG), batchSize: '128', trainSubset: '100' });
+    expect(result).toEqual({
+      ok: false,
+      errors: { batchSize: 'Batch size (128) cannot exceed the number of training images (100).' },
+    });
+  });
+});
+
+describe('URL settings', () => {
+  it('round-trips a config and the autostart flag', () => {
+    const config = { ...DEFAULT_CONFIG, batchSize: 8, learningRate: 0.02, resolution: 32, width: 0.25, seed: 9 };
+    const query = queryFromConfig(config, true);
+    expect(query).toContain('bs=8');
+    expect(configFromQuery(`?${query}`)).toEqual({ config, autostart: true, warnings: [] });
+  });
+
+  it('reports bad values and falls back to the defaults for them only', () => {
+    const parsed = configFromQuery('?bs=-3&lr=0.1&res=abc');
+    expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.1 });
+    expect(parsed.warnings).toHaveLength(2);
+    expect(parsed.warnings[0]).toMatch(/bs=-3: Batch size must be between 1 and 4096\. Using 64\./);
+    expect(parsed.warnings[1]).toMatch(/res=abc: Resolution must be a number/);
+    expect(parsed.autostart).toBe(false);
+  });
+
+  it('repairs a batch size larger than the subset asked for', () => {
+    const parsed = configFromQuery('?bs=512&train=100');
+    expect(parsed.config.batchSize).toBe(64);
+    expect(parsed.warnings[0]).toMatch(/batch size 512 with only 100 training images/);
+  });
+});

@@ -1,0 +1,65 @@
+import type { TrainConfig } from '../config/trainConfig';
+import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
+import type { BackendName } from '../worker/protocol';
+
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  config: TrainConfig;
+  backend: BackendName;
+  adapter: string | null;
+  status: RunStatus;
+  startedAt: number;
+  /** Seconds the first step took, shader compilation included; null until it finished. */
+  warmupSeconds: number | null;
+  epochs: EpochReport[];
+  batchLosses: BatchLossSample[];
+  error: string | null;
+}
+
+export type RunAction =
+  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt'> }
+  | { type: 'warmup'; runId: string; seconds: number }
+  | { type: 'batch'; runId: string; sample: BatchLossSample }
+  | { type: 'epoch'; runId: string; report: EpochReport }
+  | { type: 'ended'; runId: string; outcome: TrainingOutcome }
+  | { type: 'failed'; runId: string; message: string };
+
+/** Bounds the memory one long run's live curve can take; older samples are thinned, never the epoch records. */
+export const MAX_BATCH_SAMPLES = 2000;
+
+function thin(samples: BatchLossSample[]): BatchLossSample[] {
+  return samples.length <= MAX_BATCH_SAMPLES ? samples : samples.filter((_, i) => i % 2 === 0);
+}
+
+function update(runs: RunRecord[], runId: string, change: (run: RunRecord) => RunRecord): RunRecord[] {
+  return runs.map((run) => (run.id === runId ? change(run) : run));
+}
+
+export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
+  switch (action.type) {
+    case 'created':
+      return [
+        ...runs,
+        { ...action.run, status: 'running', warmupSeconds: null, epochs: [], batchLosses: [], error: null },
+      ];
+    case 'warmup':
+      return update(runs, action.runId, (run) => ({ ...run, warmupSeconds: action.seconds }));
+    case 'batch':
+      return update(runs, action.runId, (run) => ({ ...run, batchLosses: thin([...run.batchLosses, action.sample]) }));
+    case 'epoch':
+      return update(runs, action.runId, (run) => ({ ...run, epochs: [...run.epochs, action.report] }));
+    case 'ended':
+      return update(runs, action.runId, (run) => ({
+        ...run,
+        status: action.outcome === 'completed' ? 'done' : 'stopped',
+      }));
+    case 'failed':
+      return update(runs, action.runId, (run) => ({ ...run, status: 'failed', error: action.message }));
+  }
+}
+
+export function latestEpoch(run: RunRecord): EpochReport | undefined {
+  return run.epochs[run.epochs.length - 1];
+}

@@ -1,0 +1,228 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/trainConfig';
+import type { FashionMnist } from '../data/fashionMnist';
+import { DeviceImageSet } from '../data/gpuDataset';
+import { epochOrder } from '../data/random';
+import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
+import { DeviceSums, countCorrect, crossEntropy } from './metrics';
+
+export interface EpochReport {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Training examples per second, shader compilation of the run's first step excluded. */
+  examplesPerSecond: number;
+  trainSeconds: number;
+  /** Training plus evaluation. */
+  epochSeconds: number;
+  /** Optimiser updates so far in the run. */
+  step: number;
+  numTensors: number;
+}
+
+export interface BatchLossSample {
+  epoch: number;
+  batch: number;
+  batchesPerEpoch: number;
+  step: number;
+  loss: number;
+}
+
+export interface TrainCallbacks {
+  /** The run's first step finished; it includes compiling every training shader. */
+  onWarmup(seconds: number): void;
+  onBatchLoss(sample: BatchLossSample): void;
+  onEpoch(report: EpochReport): void;
+}
+
+/**
+ * Resolves once the device has finished all work queued so far. Awaiting the previous step's fence before the
+ * next one keeps at most two steps in flight, so a stop lands within a batch, without reading any value back.
+ */
+export type DeviceFence = () => Promise<void>;
+
+export const immediateFence: DeviceFence = () => Promise.resolve();
+
+export interface TrainingJob {
+  config: TrainConfig;
+  data: FashionMnist;
+  signal: AbortSignal;
+  fence: DeviceFence;
+  callbacks: TrainCallbacks;
+  /** How often the live batch loss is sampled (one asynchronous read each time). */
+  liveIntervalMs: number;
+  now?: () => number;
+}
+
+export type TrainingOutcome = 'completed' | 'stopped';
+
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+  ) {
+    super(
+      `Loss became ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'infinite' : 'negative infinite'} at epoch ${epoch}, ` +
+        `batch ${batch} — try a smaller learning rate.`,
+    );
+  }
+}
+
+/**
+ * A task queued behind pending messages rather than a microtask: lets a worker see "stop" between batches
+ * even on a backend whose kernels run synchronously. MessageChannel avoids setTimeout's 4 ms clamp.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+export async function evaluateAccuracy(
+  model: tf.LayersModel,
+  testSet: DeviceImageSet,
+  batchSize: number,
+  resolution: number,
+): Promise<number> {
+  const sums = new DeviceSums();
+  try {
+    for (let start = 0; start < testSet.count; start += batchSize) {
+      const end = Math.min(start + batchSize, testSet.count);
+      const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
+      const correct = tf.tidy(() => {
+        const { images, labels } = testSet.batch(indices, resolution);
+        return countCorrect(model.apply(images, { training: false }) as tf.Tensor2D, labels);
+      });
+      sums.addCorrect(correct, indices.length);
+      correct.dispose();
+    }
+    return (await sums.read()).accuracy;
+  } finally {
+    sums.dispose();
+  }
+}
+
+/**
+ * d2l's train_ch6 as a stoppable loop: Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD,
+ * a fresh seeded shuffle every epoch (the last, smaller batch is kept, as PyTorch's DataLoader does), and the test
+ * accuracy after each epoch. Every tensor it makes is freed before it returns.
+ */
+export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
+  const { config, data, signal, fence, callbacks } = job;
+  const now = job.now ?? (() => performance.now());
+  const model = buildGoogLeNet({
+    resolution: config.resolution,
+    width: config.width,
+    inputChannels: 1,
+    numClasses: FASHION_MNIST_CLASSES,
+    seed: config.seed,
+  });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.sgd(config.learningRate);
+  const trainSet = new DeviceImageSet(data.train, config.trainSubset);
+  const testSet = new DeviceImageSet(data.test, config.testSubset);
+  const batchesPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+
+  let step = 0;
+  let warmupSeconds = 0;
+  let divergence: DivergenceError | null = null;
+  let liveReadInFlight = false;
+  let lastLiveRead = -Infinity;
+
+  const sampleLiveLoss = (loss: tf.Scalar, epoch: number, batch: number) => {
+    liveReadInFlight = true;
+    lastLiveRead = now();
+    const sampledStep = step;
+    const sample = tf.keep(loss.clone());
+    sample
+      .data()
+      .then((values) => {
+        const value = values[0]!;
+        if (!Number.isFinite(value)) divergence ??= new DivergenceError(epoch, batch, value);
+        else callbacks.onBatchLoss({ epoch, batch, batchesPerEpoch, step: sampledStep, loss: value });
+      })
+      .finally(() => {
+        sample.dispose();
+        liveReadInFlight = false;
+      });
+  };
+
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const order = epochOrder(trainSet.count, config.seed, epoch);
+      const sums = new DeviceSums();
+      const epochStart = now();
+      let pending: Promise<void> = Promise.resolve();
+      try {
+        for (let batch = 1; batch <= batchesPerEpoch; batch++) {
+          if (divergence) throw divergence;
+          if (signal.aborted) return 'stopped';
+          const indices = order.subarray((batch - 1) * config.batchSize, batch * config.batchSize);
+          const stepStart = now();
+          let correct: tf.Scalar | null = null;
+          const loss = tf.tidy(() => {
+            const { images, labels } = trainSet.batch(indices, config.resolution);
+            return optimizer.minimize(
+              () => {
+                const logits = model.apply(images, { training: true }) as tf.Tensor2D;
+                correct = tf.keep(countCorrect(logits, labels));
+                return crossEntropy(logits, labels, FASHION_MNIST_CLASSES);
+              },
+              true,
+              variables,
+            ) as tf.Scalar;
+          });
+          step++;
+          sums.add(loss, correct!, indices.length);
+          (correct as tf.Scalar | null)?.dispose();
+          if (step === 1) {
+            await fence();
+            warmupSeconds = (now() - stepStart) / 1000;
+            callbacks.onWarmup(warmupSeconds);
+          }
+          if (!liveReadInFlight && now() - lastLiveRead >= job.liveIntervalMs) sampleLiveLoss(loss, epoch, batch);
+          loss.dispose();
+          const stepDone = fence();
+          await pending;
+          pending = stepDone;
+          await yieldToEventLoop();
+        }
+        await pending;
+        const trainSeconds = (now() - epochStart) / 1000;
+        const train = await sums.read();
+        if (!Number.isFinite(train.meanLoss)) throw divergence ?? new DivergenceError(epoch, batchesPerEpoch, train.meanLoss);
+        const testAccuracy = await evaluateAccuracy(model, testSet, config.batchSize, config.resolution);
+        const warmupInEpoch = epoch === 1 && batchesPerEpoch > 1 ? warmupSeconds : 0;
+        const firstBatchExamples = warmupInEpoch > 0 ? Math.min(config.batchSize, trainSet.count) : 0;
+        sums.dispose();
+        callbacks.onEpoch({
+          epoch,
+          trainLoss: train.meanLoss,
+          trainAccuracy: train.accuracy,
+          testAccuracy,
+          examplesPerSecond: (train.examples - firstBatchExamples) / (trainSeconds - warmupInEpoch),
+          trainSeconds,
+          epochSeconds: (now() - epochStart) / 1000,
+          step,
+          numTensors: tf.memory().numTensors,
+        });
+      } finally {
+        sums.dispose();
+      }
+    }
+    return 'completed';
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    trainSet.dispose();
+    testSet.dispose();
+  }
+}

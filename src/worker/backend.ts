@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { type DeviceFence, immediateFence } from '../train/engine';
+import type { AdapterDescription, BackendName } from './protocol';
+
+export type BackendSetup =
+  | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence }
+  | { ok: false; reason: string };
+
+function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+  const isSoftware = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description);
+  return { vendor: info.vendor, architecture: info.architecture, description: info.description, isSoftware };
+}
+
+/** Ends the encoder tfjs is filling, submits it and waits for the queue: a fence with no readback. */
+function webgpuFence(backend: WebGPUBackend): DeviceFence {
+  return () => {
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+    return backend.queue.onSubmittedWorkDone();
+  };
+}
+
+async function probeWebGpu(): Promise<{ ok: true; info: GPUAdapterInfo } | { ok: false; reason: string }> {
+  if (!('gpu' in navigator) || navigator.gpu === undefined) {
+    return { ok: false, reason: 'This browser does not expose WebGPU (navigator.gpu is missing).' };
+  }
+  const adapter = await navigator.gpu.requestAdapter();
+  if (adapter === null) return { ok: false, reason: 'WebGPU is present but no GPU adapter is available.' };
+  return { ok: true, info: adapter.info };
+}
+
+/** Selects exactly the backend asked for: tfjs would otherwise fall back silently. */
+export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
+  try {
+    let adapter: AdapterDescription | null = null;
+    if (name === 'webgpu') {
+      const probe = await probeWebGpu();
+      if (!probe.ok) return probe;
+      adapter = describeAdapter(probe.info);
+    }
+    if (!(await tf.setBackend(name))) return { ok: false, reason: `The ${name} backend failed to initialise.` };
+    await tf.ready();
+    if (tf.getBackend() !== name) return { ok: false, reason: `tfjs started ${tf.getBackend()} instead of ${name}.` };
+    const fence = name === 'webgpu' ? webgpuFence(tf.backend() as WebGPUBackend) : immediateFence;
+    return { ok: true, adapter, fence };
+  } catch (error) {
+    return { ok: false, reason: `The ${name} backend failed to initialise: ${(error as Error).message}` };
+  }
+}

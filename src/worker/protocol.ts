@@ -1,0 +1,38 @@
+import type { TrainConfig } from '../config/trainConfig';
+import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
+
+/** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export const FALLBACK_BACKENDS: readonly BackendName[] = ['webgl', 'cpu'];
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** A CPU implementation of WebGPU (SwiftShader): correct but very slow. */
+  isSoftware: boolean;
+}
+
+export type ToWorker =
+  | { type: 'init'; backend: BackendName; dataBaseUrl: string }
+  | { type: 'start'; runId: string; config: TrainConfig }
+  | { type: 'stop'; runId: string };
+
+export type FromWorker =
+  | { type: 'backend-ready'; backend: BackendName; adapter: AdapterDescription | null }
+  | { type: 'backend-failed'; backend: BackendName; reason: string }
+  | { type: 'data-progress'; loadedBytes: number; totalBytes: number | null }
+  | { type: 'data-ready'; trainCount: number; testCount: number }
+  | { type: 'data-failed'; message: string }
+  | { type: 'run-started'; runId: string }
+  | { type: 'warmup'; runId: string; seconds: number }
+  | { type: 'batch'; runId: string; sample: BatchLossSample }
+  | { type: 'epoch'; runId: string; report: EpochReport }
+  | { type: 'run-ended'; runId: string; outcome: TrainingOutcome }
+  | { type: 'run-failed'; runId: string; message: string };
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled message: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,88 @@
+import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
+import { type DeviceFence, runTraining } from '../train/engine';
+import { setUpBackend } from './backend';
+import { type FromWorker, type ToWorker, assertNever } from './protocol';
+
+/** The dedicated-worker global, typed without pulling the WebWorker lib into a DOM program. */
+interface WorkerScope {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+const post = (message: FromWorker) => scope.postMessage(message);
+
+/** How often the live batch loss is read back while training. */
+const LIVE_LOSS_INTERVAL_MS = 300;
+
+let fence: DeviceFence | null = null;
+let data: FashionMnist | null = null;
+let activeRun: { runId: string; controller: AbortController } | null = null;
+
+async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  const setup = await setUpBackend(message.backend);
+  if (!setup.ok) {
+    post({ type: 'backend-failed', backend: message.backend, reason: setup.reason });
+    return;
+  }
+  fence = setup.fence;
+  post({ type: 'backend-ready', backend: message.backend, adapter: setup.adapter });
+  try {
+    data = await loadFashionMnist(fetchSource(message.dataBaseUrl), (loadedBytes, totalBytes) =>
+      post({ type: 'data-progress', loadedBytes, totalBytes }),
+    );
+    post({ type: 'data-ready', trainCount: data.train.count, testCount: data.test.count });
+  } catch (error) {
+    post({ type: 'data-failed', message: (error as Error).message });
+  }
+}
+
+async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  const { runId, config } = message;
+  if (data === null || fence === null) {
+    post({ type: 'run-failed', runId, message: 'The worker is not ready: the backend or the data failed to load.' });
+    return;
+  }
+  if (activeRun !== null) {
+    post({ type: 'run-failed', runId, message: 'Another run is still in progress in this worker.' });
+    return;
+  }
+  const controller = new AbortController();
+  activeRun = { runId, controller };
+  post({ type: 'run-started', runId });
+  try {
+    const outcome = await runTraining({
+      config,
+      data,
+      fence,
+      signal: controller.signal,
+      liveIntervalMs: LIVE_LOSS_INTERVAL_MS,
+      callbacks: {
+        onWarmup: (seconds) => post({ type: 'warmup', runId, seconds }),
+        onBatchLoss: (sample) => post({ type: 'batch', runId, sample }),
+        onEpoch: (report) => post({ type: 'epoch', runId, report }),
+      },
+    });
+    post({ type: 'run-ended', runId, outcome });
+  } catch (error) {
+    post({ type: 'run-failed', runId, message: (error as Error).message });
+  } finally {
+    activeRun = null;
+  }
+}
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'init':
+      void init(message);
+      break;
+    case 'start':
+      void start(message);
+      break;
+    case 'stop':
+      if (activeRun?.runId === message.runId) activeRun.controller.abort();
+      break;
+    default:
+      assertNever(message);
+  }
+};

@@ -1,0 +1,150 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import type { TrainConfig } from '../config/trainConfig';
+import { type RunRecord, runsReducer } from '../experiments/runHistory';
+import { type AdapterDescription, type BackendName, type FromWorker, type ToWorker, assertNever } from './protocol';
+
+export type BackendState =
+  | { status: 'starting'; backend: BackendName }
+  | { status: 'ready'; backend: BackendName; adapter: AdapterDescription | null }
+  | { status: 'failed'; backend: BackendName; reason: string };
+
+export type DataState =
+  | { status: 'waiting' }
+  | { status: 'loading'; loadedBytes: number; totalBytes: number | null }
+  | { status: 'ready'; trainCount: number; testCount: number }
+  | { status: 'failed'; message: string };
+
+export interface TrainingWorker {
+  backend: BackendState;
+  data: DataState;
+  runs: RunRecord[];
+  activeRunId: string | null;
+  start(config: TrainConfig): void;
+  stop(): void;
+  switchBackend(backend: BackendName): void;
+}
+
+const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
+
+let runCounter = 0;
+const newRunId = () => `run-${Date.now().toString(36)}-${++runCounter}`;
+
+function describeAdapter(adapter: AdapterDescription | null): string | null {
+  if (adapter === null) return null;
+  return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ');
+}
+
+/** Owns the training worker: one per backend choice, replaced after a crash or a failed run. */
+export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): TrainingWorker {
+  const [backendName, setBackendName] = useState<BackendName>(initialBackend);
+  const [generation, setGeneration] = useState(0);
+  const [backend, setBackend] = useState<BackendState>({ status: 'starting', backend: initialBackend });
+  const [data, setData] = useState<DataState>({ status: 'waiting' });
+  const [runs, dispatch] = useReducer(runsReducer, []);
+  const [activeRunId, setActiveRunId] = useState<string | null>(null);
+  const workerRef = useRef<Worker | null>(null);
+  const activeRunRef = useRef<string | null>(null);
+  const backendRef = useRef<BackendState>(backend);
+  backendRef.current = backend;
+
+  useEffect(() => {
+    const worker = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
+    workerRef.current = worker;
+    const send = (message: ToWorker) => worker.postMessage(message);
+    const endRun = () => {
+      activeRunRef.current = null;
+      setActiveRunId(null);
+    };
+    const replaceWorker = () => setGeneration((g) => g + 1);
+    setBackend({ status: 'starting', backend: backendName });
+    setData({ status: 'waiting' });
+
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const message = event.data;
+      switch (message.type) {
+        case 'backend-ready':
+          setBackend({ status: 'ready', backend: message.backend, adapter: message.adapter });
+          setData({ status: 'loading', loadedBytes: 0, totalBytes: null });
+          break;
+        case 'backend-failed':
+          setBackend({ status: 'failed', backend: message.backend, reason: message.reason });
+          break;
+        case 'data-progress':
+          setData({ status: 'loading', loadedBytes: message.loadedBytes, totalBytes: message.totalBytes });
+          break;
+        case 'data-ready':
+          setData({ status: 'ready', trainCount: message.trainCount, testCount: message.testCount });
+          break;
+        case 'data-failed':
+          setData({ status: 'failed', message: message.message });
+          break;
+        case 'run-started':
+          break;
+        case 'warmup':
+          dispatch({ type: 'warmup', runId: message.runId, seconds: message.seconds });
+          break;
+        case 'batch':
+          dispatch({ type: 'batch', runId: message.runId, sample: message.sample });
+          break;
+        case 'epoch':
+          dispatch({ type: 'epoch', runId: message.runId, report: message.report });
+          break;
+        case 'run-ended':
+          dispatch({ type: 'ended', runId: message.runId, outcome: message.outcome });
+          endRun();
+          break;
+        case 'run-failed':
+          dispatch({ type: 'failed', runId: message.runId, message: message.message });
+          endRun();
+          // A failed step can leave tensors and device state behind; a fresh worker starts clean.
+          replaceWorker();
+          break;
+        default:
+          assertNever(message);
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const runId = activeRunRef.current;
+      const reason = `The training worker crashed: ${event.message || 'unknown error'}.`;
+      if (runId !== null) {
+        dispatch({ type: 'failed', runId, message: reason });
+        endRun();
+        replaceWorker();
+      } else {
+        setBackend({ status: 'failed', backend: backendName, reason });
+      }
+    };
+    send({ type: 'init', backend: backendName, dataBaseUrl: DATA_BASE_URL });
+    return () => {
+      worker.terminate();
+      workerRef.current = null;
+    };
+  }, [backendName, generation]);
+
+  const start = useCallback((config: TrainConfig) => {
+    const worker = workerRef.current;
+    const state = backendRef.current;
+    if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
+    const runId = newRunId();
+    activeRunRef.current = runId;
+    setActiveRunId(runId);
+    dispatch({
+      type: 'created',
+      run: { id: runId, config, backend: state.backend, adapter: describeAdapter(state.adapter), startedAt: Date.now() },
+    });
+    worker.postMessage({ type: 'start', runId, config } satisfies ToWorker);
+  }, []);
+
+  const stop = useCallback(() => {
+    const runId = activeRunRef.current;
+    if (runId !== null) workerRef.current?.postMessage({ type: 'stop', runId } satisfies ToWorker);
+  }, []);
+
+  const switchBackend = useCallback((next: BackendName) => {
+    if (activeRunRef.current !== null) return;
+    setBackendName(next);
+  }, []);
+
+  return { backend, data, runs, activeRunId, start, stop, switchBackend };
+}
