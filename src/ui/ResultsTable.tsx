@@ -45,6 +45,7 @@ export function ResultsTable({ runs, selectedRunId, onSelect }: Props) {
                   data-train-loss={last?.trainLoss ?? ''}
                   data-test-acc={last?.testAccuracy ?? ''}
                   data-examples-per-sec={last?.examplesPerSecond ?? ''}
+                  data-tensors-per-epoch={run.epochs.map((e) => e.numTensors).join(',')}
                   aria-selected={run.id === selectedRunId}
                   className={run.id === selectedRunId ? 'selected' : undefined}
                   onClick={() => onSelect(run.id)}

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import { type FashionMnist, loadFashionMnist } from '../data/fashionMnist';
+import { type BatchLossSample, DivergenceError, type EpochReport, immediateFence, runTraining } from './engine';
+
+let data: FashionMnist;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const dir = new URL('../../public/data/fashion-mnist/', import.meta.url);
+  data = await loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dir))));
+});
+
+/** Small enough for the pure-JS cpu backend: a few seconds per epoch. */
+const TINY: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  batchSize: 16,
+  learningRate: 0.05,
+  epochs: 2,
+  trainSubset: 64,
+  testSubset: 32,
+  resolution: 16,
+  width: 0.0625,
+};
+
+async function train(config: TrainConfig, signal = new AbortController().signal) {
+  const epochs: EpochReport[] = [];
+  const samples: BatchLossSample[] = [];
+  let warmup: number | null = null;
+  const outcome = await runTraining({
+    config,
+    data,
+    signal,
+    fence: immediateFence,
+    liveIntervalMs: 0,
+    callbacks: {
+      onWarmup: (seconds) => (warmup = seconds),
+      onBatchLoss: (sample) => samples.push(sample),
+      onEpoch: (report) => epochs.push(report),
+    },
+  });
+  return { outcome, epochs, samples, warmup };
+}
+
+describe('runTraining on real Fashion-MNIST', () => {
+  it('reports every epoch with finite metrics and frees every tensor it made', async () => {
+    const before = tf.memory().numTensors;
+    const { outcome, epochs, warmup } = await train(TINY);
+    expect(outcome).toBe('completed');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(epochs.map((e) => e.step)).toEqual([4, 8]);
+    for (const e of epochs) {
+      expect(e.trainLoss).toBeGreaterThan(0);
+      expect(Number.isFinite(e.trainLoss)).toBe(true);
+      expect(e.trainAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.testAccuracy).toBeLessThanOrEqual(1);
+      expect(e.examplesPerSecond).toBeGreaterThan(0);
+      expect(e.epochSeconds).toBeGreaterThanOrEqual(e.trainSeconds);
+    }
+    expect(warmup).toBeGreaterThan(0);
+    expect(epochs[1]!.numTensors).toBe(epochs[0]!.numTensors);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps the last, smaller batch as PyTorch does', async () => {
+    const { epochs } = await train({ ...TINY, trainSubset: 40, epochs: 1 });
+    expect(epochs[0]!.step).toBe(3);
+  });
+
+  it('is reproducible from the seed', async () => {
+    const a = await train({ ...TINY, epochs: 1 });
+    const b = await train({ ...TINY, epochs: 1 });
+    const c = await train({ ...TINY, epochs: 1, seed: 2 });
+    expect(a.epochs[0]!.trainLoss).toBe(b.epochs[0]!.trainLoss);
+    expect(c.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
+  });
+
+  it('stops within one batch of being asked', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    let stepsAtStop = 0;
+    const epochs: EpochReport[] = [];
+    const outcome = await runTraining({
+      config: { ...TINY, epochs: 5 },
+      data,
+      signal: controller.signal,
+      fence: immediateFence,
+      liveIntervalMs: 0,
+      callbacks: {
+        onWarmup: () => {},
+        onBatchLoss: (sample) => {
+          if (stepsAtStop === 0) {
+            stepsAtStop = sample.step;
+            controller.abort();
+          }
+        },
+        onEpoch: (report) => epochs.push(report),
+      },
+    });
+    expect(outcome).toBe('stopped');
+    expect(stepsAtStop).toBe(1);
+    expect(epochs).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops a diverging run with the epoch and batch where the loss broke', async () => {
+    const before = tf.memory().numTensors;
+    const run = train({ ...TINY, learningRate: 1e6, epochs: 3 });
+    const error = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DivergenceError);
+    expect((error as DivergenceError).message).toMatch(
+      /^Loss became (NaN|infinite) at epoch \d, batch \d — try a smaller learning rate\.$/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
