@@ -5,6 +5,15 @@ const PORT = 4173;
 /** Debian's Chromium: Playwright must never download a browser of its own. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Keeps Chromium off the network: this machine's is closed, and the app must need none. */
+const QUIET_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 export default defineConfig({
   testDir: '.',
   testMatch: '**/*.spec.ts',
@@ -19,18 +28,20 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: process.env.CI ? 'retain-on-failure' : 'off',
-    launchOptions: {
-      executablePath: chromiumPath,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
   },
+  projects: [
+    {
+      name: 'webgpu',
+      testIgnore: '**/no-webgpu.spec.ts',
+      use: { launchOptions: { executablePath: chromiumPath, args: ['--enable-unsafe-webgpu', ...QUIET_FLAGS] } },
+    },
+    {
+      // Without the flag, headless Chromium on a machine with no GPU offers navigator.gpu but no adapter.
+      name: 'no-webgpu',
+      testMatch: '**/no-webgpu.spec.ts',
+      use: { launchOptions: { executablePath: chromiumPath, args: QUIET_FLAGS } },
+    },
+  ],
   webServer: {
     command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort`,
     cwd: '..',

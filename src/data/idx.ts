@@ -33,8 +33,8 @@ export function parseIdx(bytes: Uint8Array, fileName: string, expectedDims: numb
   const available = bytes.length - headerBytes;
   if (available !== count) {
     throw new IdxFormatError(
-      `${fileName} is ${available < count ? 'truncated' : 'too long'}: its header promises ${count} values ` +
-        `(${dims.join('×')}) but it holds ${available}.`,
+      `${fileName} is ${available < count ? 'truncated' : 'too long'}: its header promises ${count} values` +
+        `${dims.length > 1 ? ` (${dims.join('×')})` : ''} but it holds ${available}.`,
     );
   }
   return { dims, data: bytes.subarray(headerBytes) };

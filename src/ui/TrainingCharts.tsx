@@ -48,7 +48,7 @@ export function TrainingCharts({ run }: Props) {
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
-            <YAxis type="number" domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} />
+            <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} />
             <Legend />
             <Line
@@ -77,7 +77,7 @@ export function TrainingCharts({ run }: Props) {
           <LineChart data={epochPoints} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
-            <YAxis type="number" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} />
+            <YAxis type="number" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} width={48} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} />
             <Legend />
             <Line dataKey="trainAcc" name="train accuracy" stroke={COLORS.trainAcc} strokeWidth={2} isAnimationActive={false} />
