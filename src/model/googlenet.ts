@@ -97,7 +97,7 @@ export const STAGE_OUTPUT_LAYERS = ['b1_pool', 'b2_pool', 'b3_pool', 'b4_pool', 
  * d2l applies Xavier-uniform to weights only; biases keep PyTorch's default, U(±1/√fan_in). Those non-zero biases
  * matter: with zero biases the signal fades through 22 ReLU layers and SGD sits on a loss plateau of ln 10.
  */
-function pytorchDefaultBias(fanIn: number, seeds: SeedSequence): tf.initializers.Initializer {
+function pytorchDefaultBias(fanIn: number, seeds: SeedSequence): ReturnType<typeof tf.initializers.randomUniform> {
   const bound = 1 / Math.sqrt(fanIn);
   return tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seeds.take() });
 }

@@ -111,25 +111,81 @@ export async function evaluateAccuracy(
 }
 
 /**
- * d2l's train_ch6 as a stoppable loop: Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD,
- * a fresh seeded shuffle every epoch (the last, smaller batch is kept, as PyTorch's DataLoader does), and the test
- * accuracy after each epoch. Every tensor it makes is freed before it returns.
+ * One model, its optimiser and the device-side data: the step the training loop repeats, and the one the
+ * benchmark times. Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD.
+ */
+export class TrainingSession {
+  readonly model: tf.LayersModel;
+  readonly trainSet: DeviceImageSet;
+  readonly testSet: DeviceImageSet;
+  private readonly optimizer: tf.Optimizer;
+  private readonly variables: tf.Variable[];
+
+  constructor(
+    readonly config: TrainConfig,
+    data: FashionMnist,
+  ) {
+    this.model = buildGoogLeNet({
+      resolution: config.resolution,
+      width: config.width,
+      inputChannels: 1,
+      numClasses: FASHION_MNIST_CLASSES,
+      seed: config.seed,
+    });
+    this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.optimizer = tf.train.sgd(config.learningRate);
+    this.trainSet = new DeviceImageSet(data.train, config.trainSubset);
+    this.testSet = new DeviceImageSet(data.test, config.testSubset);
+  }
+
+  /** One SGD update on the given training images; the caller owns (and disposes) the two scalars. */
+  trainStep(indices: Int32Array): { loss: tf.Scalar; correct: tf.Scalar; dispose(): void } {
+    let correct: tf.Scalar | null = null;
+    const loss = tf.tidy(() => {
+      const { images, labels } = this.trainSet.batch(indices, this.config.resolution);
+      return this.optimizer.minimize(
+        () => {
+          const logits = this.model.apply(images, { training: true }) as tf.Tensor2D;
+          correct = tf.keep(countCorrect(logits, labels));
+          return crossEntropy(logits, labels, FASHION_MNIST_CLASSES);
+        },
+        true,
+        this.variables,
+      ) as tf.Scalar;
+    });
+    const kept = correct as unknown as tf.Scalar;
+    return {
+      loss,
+      correct: kept,
+      dispose: () => {
+        loss.dispose();
+        kept.dispose();
+      },
+    };
+  }
+
+  evaluate(): Promise<number> {
+    return evaluateAccuracy(this.model, this.testSet, this.config.batchSize, this.config.resolution);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.model.dispose();
+    this.trainSet.dispose();
+    this.testSet.dispose();
+  }
+}
+
+/**
+ * d2l's train_ch6 as a stoppable loop: a fresh seeded shuffle every epoch (the last, smaller batch is kept, as
+ * PyTorch's DataLoader does) and the test accuracy after each epoch. Every tensor it makes is freed before it returns.
  */
 export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
-  const { config, data, signal, fence, callbacks } = job;
+  const { config, signal, fence, callbacks } = job;
   const now = job.now ?? (() => performance.now());
-  const model = buildGoogLeNet({
-    resolution: config.resolution,
-    width: config.width,
-    inputChannels: 1,
-    numClasses: FASHION_MNIST_CLASSES,
-    seed: config.seed,
-  });
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.sgd(config.learningRate);
-  const trainSet = new DeviceImageSet(data.train, config.trainSubset);
-  const testSet = new DeviceImageSet(data.test, config.testSubset);
-  const batchesPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+  const session = new TrainingSession(config, job.data);
+  const trainCount = session.trainSet.count;
+  const batchesPerEpoch = Math.ceil(trainCount / config.batchSize);
 
   let step = 0;
   let warmupSeconds = 0;
@@ -157,7 +213,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
 
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const order = epochOrder(trainSet.count, config.seed, epoch);
+      const order = epochOrder(trainCount, config.seed, epoch);
       const sums = new DeviceSums();
       const epochStart = now();
       let pending: Promise<void> = Promise.resolve();
@@ -167,29 +223,16 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           if (signal.aborted) return 'stopped';
           const indices = order.subarray((batch - 1) * config.batchSize, batch * config.batchSize);
           const stepStart = now();
-          let correct: tf.Scalar | null = null;
-          const loss = tf.tidy(() => {
-            const { images, labels } = trainSet.batch(indices, config.resolution);
-            return optimizer.minimize(
-              () => {
-                const logits = model.apply(images, { training: true }) as tf.Tensor2D;
-                correct = tf.keep(countCorrect(logits, labels));
-                return crossEntropy(logits, labels, FASHION_MNIST_CLASSES);
-              },
-              true,
-              variables,
-            ) as tf.Scalar;
-          });
+          const result = session.trainStep(indices);
           step++;
-          sums.add(loss, correct!, indices.length);
-          (correct as tf.Scalar | null)?.dispose();
+          sums.add(result.loss, result.correct, indices.length);
           if (step === 1) {
             await fence();
             warmupSeconds = (now() - stepStart) / 1000;
             callbacks.onWarmup(warmupSeconds);
           }
-          if (!liveReadInFlight && now() - lastLiveRead >= job.liveIntervalMs) sampleLiveLoss(loss, epoch, batch);
-          loss.dispose();
+          if (!liveReadInFlight && now() - lastLiveRead >= job.liveIntervalMs) sampleLiveLoss(result.loss, epoch, batch);
+          result.dispose();
           const stepDone = fence();
           await pending;
           pending = stepDone;
@@ -199,9 +242,9 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
         const trainSeconds = (now() - epochStart) / 1000;
         const train = await sums.read();
         if (!Number.isFinite(train.meanLoss)) throw divergence ?? new DivergenceError(epoch, batchesPerEpoch, train.meanLoss);
-        const testAccuracy = await evaluateAccuracy(model, testSet, config.batchSize, config.resolution);
+        const testAccuracy = await session.evaluate();
         const warmupInEpoch = epoch === 1 && batchesPerEpoch > 1 ? warmupSeconds : 0;
-        const firstBatchExamples = warmupInEpoch > 0 ? Math.min(config.batchSize, trainSet.count) : 0;
+        const firstBatchExamples = warmupInEpoch > 0 ? Math.min(config.batchSize, trainCount) : 0;
         sums.dispose();
         callbacks.onEpoch({
           epoch,
@@ -220,9 +263,6 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
     }
     return 'completed';
   } finally {
-    optimizer.dispose();
-    model.dispose();
-    trainSet.dispose();
-    testSet.dispose();
+    session.dispose();
   }
 }

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { setUpBackend } from '../worker/backend';
+import type { BackendName } from '../worker/protocol';
+import type { BenchProbes } from './benchmark';
+
+/** tf.memory() merges in the backend's own fields; WebGPU adds these. */
+type WebGpuMemory = tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+
+/** Counts calls to one method of an object while `run` executes, then restores it. */
+function countCalls<T extends object, K extends keyof T>(target: T, method: K, run: () => void): number {
+  const original = target[method] as (...args: unknown[]) => unknown;
+  let calls = 0;
+  (target as Record<K, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
+    calls++;
+    return original.apply(this, args);
+  };
+  try {
+    run();
+  } finally {
+    (target as Record<K, unknown>)[method] = original;
+  }
+  return calls;
+}
+
+/** Sets up a backend exactly as the worker does and returns the hooks the benchmark measures with. */
+export async function createProbes(runtime: string, backendName: BackendName): Promise<BenchProbes | { error: string }> {
+  const setup = await setUpBackend(backendName);
+  if (!setup.ok) return { error: setup.reason };
+  const backend = tf.backend();
+  const isWebGpu = backendName === 'webgpu';
+  const adapter = setup.adapter;
+  return {
+    runtime,
+    backend: backendName,
+    adapter: adapter ? [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') : backendName,
+    fence: setup.fence,
+    countDispatches: (run) =>
+      isWebGpu && typeof GPUComputePassEncoder !== 'undefined'
+        ? countCalls(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', run)
+        : null,
+    countReadbacks: (run) => {
+      let reads = 0;
+      reads += countCalls(backend, 'readSync', () => {
+        reads += countCalls(backend, 'read', run);
+      });
+      return reads;
+    },
+    // The WebGPU backend pools freed buffers, so what it has allocated is the honest figure (PR tfjs#2526).
+    bytesInUse: () => (tf.memory() as WebGpuMemory).numBytesAllocatedInGPU ?? tf.memory().numBytes,
+  };
+}

@@ -1,0 +1,62 @@
+import type * as tf from '@tensorflow/tfjs';
+
+export interface LayerSummary {
+  name: string;
+  className: string;
+  /** Output shape without the batch dimension (NHWC). */
+  outputShape: number[];
+  params: number;
+  /** Multiply-accumulates per image in the forward pass (convolutions and dense layers). */
+  macs: number;
+}
+
+export interface ModelSummary {
+  layers: LayerSummary[];
+  totalParams: number;
+  totalMacs: number;
+}
+
+/** A training step costs about three forward passes: the forward, and two of the same size for the gradients. */
+export const TRAINING_FLOPS_PER_MAC = 6;
+
+function shapeOf(layer: tf.layers.Layer): number[] {
+  const shape = layer.outputShape as (number | null)[];
+  return shape.slice(1).map((d) => d ?? 0);
+}
+
+function macsOf(layer: tf.layers.Layer, outputShape: number[]): number {
+  const weights = layer.getWeights(false);
+  const kernel = weights[0];
+  if (kernel === undefined) return 0;
+  const className = layer.getClassName();
+  if (className === 'Conv2D') {
+    const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
+    const [oh, ow] = outputShape as [number, number, number];
+    return oh * ow * kh * kw * cin * cout;
+  }
+  if (className === 'Dense') {
+    const [inputs, units] = kernel.shape as [number, number];
+    return inputs * units;
+  }
+  return 0;
+}
+
+export function summarizeModel(model: tf.LayersModel): ModelSummary {
+  const layers = model.layers
+    .filter((layer) => layer.getClassName() !== 'InputLayer')
+    .map((layer) => {
+      const outputShape = shapeOf(layer);
+      return {
+        name: layer.name,
+        className: layer.getClassName(),
+        outputShape,
+        params: layer.countParams(),
+        macs: macsOf(layer, outputShape),
+      };
+    });
+  return {
+    layers,
+    totalParams: layers.reduce((sum, l) => sum + l.params, 0),
+    totalMacs: layers.reduce((sum, l) => sum + l.macs, 0),
+  };
+}
