@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FAITHFUL_OPTIONS, buildGoogLeNet } from './googlenet';
-import { summarizeModel } from './summary';
+import { estimateTrainingMemory, summarizeModel } from './summary';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,5 +31,15 @@ describe('summarizeModel', () => {
     expect(conv1.outputShape).toEqual([48, 48, 64]);
     expect(conv1.params).toBe(7 * 7 * 64 + 64);
     expect(conv1.macs).toBe(48 * 48 * 7 * 7 * 64);
+  });
+});
+
+describe('estimateTrainingMemory', () => {
+  it('names the padded first-pool input as the largest buffer: 640 KB per image at 96×96', () => {
+    const estimate = estimateTrainingMemory(summaryAt(96), 1000);
+    expect(estimate.largestTensor.layer).toBe('b1_pool_pad');
+    expect(estimate.largestTensor.bytes).toBe(1000 * 50 * 50 * 64 * 4);
+    expect(estimate.parameterBytes).toBe(2 * 5_977_530 * 4);
+    expect(estimate.activationBytes).toBeGreaterThan(2 * estimate.largestTensor.bytes);
   });
 });

@@ -60,3 +60,24 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
     totalMacs: layers.reduce((sum, l) => sum + l.macs, 0),
   };
 }
+
+const FLOAT_BYTES = 4;
+
+export interface TrainingMemoryEstimate {
+  /** Weights and their gradients (plain SGD keeps no other state). */
+  parameterBytes: number;
+  /** Every layer's output kept for the backward pass, and a gradient of the same size. */
+  activationBytes: number;
+  largestTensor: { layer: string; bytes: number };
+}
+
+export function estimateTrainingMemory(summary: ModelSummary, batchSize: number): TrainingMemoryEstimate {
+  let activationBytes = 0;
+  let largestTensor = { layer: '', bytes: 0 };
+  for (const layer of summary.layers) {
+    const bytes = layer.outputShape.reduce((a, b) => a * b, 1) * batchSize * FLOAT_BYTES;
+    activationBytes += 2 * bytes;
+    if (bytes > largestTensor.bytes) largestTensor = { layer: layer.name, bytes };
+  }
+  return { parameterBytes: 2 * summary.totalParams * FLOAT_BYTES, activationBytes, largestTensor };
+}

@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import { type FashionMnist, loadFashionMnist } from '../data/fashionMnist';
-import { type BatchLossSample, DivergenceError, type EpochReport, immediateFence, runTraining } from './engine';
+import {
+  type BatchLossSample,
+  DivergenceError,
+  type EpochReport,
+  MemoryLimitError,
+  immediateFence,
+  runTraining,
+} from './engine';
 
 let data: FashionMnist;
 
@@ -116,6 +123,26 @@ describe('runTraining on real Fashion-MNIST', () => {
     expect((error as DivergenceError).message).toMatch(
       /^Loss became (NaN|infinite) at epoch \d, batch \d — try a smaller learning rate\.$/,
     );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a batch whose largest buffer exceeds the device limit, before any step', async () => {
+    const before = tf.memory().numTensors;
+    let steps = 0;
+    const run = runTraining({
+      config: { ...TINY, batchSize: 64 },
+      data,
+      signal: new AbortController().signal,
+      fence: immediateFence,
+      liveIntervalMs: 0,
+      maxBufferBytes: 64 * 1024,
+      callbacks: { onWarmup: () => steps++, onBatchLoss: () => {}, onEpoch: () => {} },
+    });
+    await expect(run).rejects.toThrow(MemoryLimitError);
+    await expect(run).rejects.toThrow(
+      /^Batch 64 at 16×16 needs a 121 KB buffer \(the output of b1_conv_7x7_pad\), but this GPU allows 64 KB per buffer\. Use a batch of at most 33 or a lower resolution\.$/,
+    );
+    expect(steps).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -4,6 +4,7 @@ import type { FashionMnist } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { epochOrder } from '../data/random';
 import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
+import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
 
 export interface EpochReport {
@@ -52,6 +53,8 @@ export interface TrainingJob {
   callbacks: TrainCallbacks;
   /** How often the live batch loss is sampled (one asynchronous read each time). */
   liveIntervalMs: number;
+  /** The device's largest storage buffer; a run that needs a bigger one is refused before its first step. */
+  maxBufferBytes?: number;
   now?: () => number;
 }
 
@@ -69,6 +72,26 @@ export class DivergenceError extends Error {
         `batch ${batch} — try a smaller learning rate.`,
     );
   }
+}
+
+export class MemoryLimitError extends Error {
+  override name = 'MemoryLimitError';
+}
+
+const MB = 1024 * 1024;
+const byteSize = (bytes: number) => (bytes >= 10 * MB ? `${Math.round(bytes / MB)} MB` : `${Math.round(bytes / 1024)} KB`);
+
+function checkBufferLimit(session: TrainingSession, maxBufferBytes: number): void {
+  const { config } = session;
+  const { largestTensor } = estimateTrainingMemory(summarizeModel(session.model), config.batchSize);
+  if (largestTensor.bytes <= maxBufferBytes) return;
+  const perImage = largestTensor.bytes / config.batchSize;
+  throw new MemoryLimitError(
+    `Batch ${config.batchSize} at ${config.resolution}×${config.resolution} needs a ` +
+      `${byteSize(largestTensor.bytes)} buffer (the output of ${largestTensor.layer}), but this GPU allows ` +
+      `${byteSize(maxBufferBytes)} per buffer. Use a batch of at most ${Math.floor(maxBufferBytes / perImage)}` +
+      ' or a lower resolution.',
+  );
 }
 
 /**
@@ -184,6 +207,14 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   const { config, signal, fence, callbacks } = job;
   const now = job.now ?? (() => performance.now());
   const session = new TrainingSession(config, job.data);
+  if (job.maxBufferBytes !== undefined) {
+    try {
+      checkBufferLimit(session, job.maxBufferBytes);
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
+  }
   const trainCount = session.trainSet.count;
   const batchesPerEpoch = Math.ceil(trainCount / config.batchSize);
 

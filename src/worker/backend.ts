@@ -5,7 +5,7 @@ import { type DeviceFence, immediateFence } from '../train/engine';
 import type { AdapterDescription, BackendName } from './protocol';
 
 export type BackendSetup =
-  | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence }
+  | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }
   | { ok: false; reason: string };
 
 function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
@@ -44,8 +44,15 @@ export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
     if (!(await tf.setBackend(name))) return { ok: false, reason: `The ${name} backend failed to initialise.` };
     await tf.ready();
     if (tf.getBackend() !== name) return { ok: false, reason: `tfjs started ${tf.getBackend()} instead of ${name}.` };
-    const fence = name === 'webgpu' ? webgpuFence(tf.backend() as WebGPUBackend) : immediateFence;
-    return { ok: true, adapter, fence };
+    if (name !== 'webgpu') return { ok: true, adapter, fence: immediateFence };
+    const backend = tf.backend() as WebGPUBackend;
+    const { maxStorageBufferBindingSize, maxBufferSize } = backend.device.limits;
+    return {
+      ok: true,
+      adapter,
+      fence: webgpuFence(backend),
+      maxBufferBytes: Math.min(maxStorageBufferBindingSize, maxBufferSize),
+    };
   } catch (error) {
     return { ok: false, reason: `The ${name} backend failed to initialise: ${(error as Error).message}` };
   }

@@ -14,7 +14,7 @@ const post = (message: FromWorker) => scope.postMessage(message);
 /** How often the live batch loss is read back while training. */
 const LIVE_LOSS_INTERVAL_MS = 300;
 
-let fence: DeviceFence | null = null;
+let device: { fence: DeviceFence; maxBufferBytes?: number } | null = null;
 let data: FashionMnist | null = null;
 let activeRun: { runId: string; controller: AbortController } | null = null;
 
@@ -24,7 +24,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
     post({ type: 'backend-failed', backend: message.backend, reason: setup.reason });
     return;
   }
-  fence = setup.fence;
+  device = { fence: setup.fence, maxBufferBytes: setup.maxBufferBytes };
   post({ type: 'backend-ready', backend: message.backend, adapter: setup.adapter });
   try {
     data = await loadFashionMnist(fetchSource(message.dataBaseUrl), (loadedBytes, totalBytes) =>
@@ -38,7 +38,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { runId, config } = message;
-  if (data === null || fence === null) {
+  if (data === null || device === null) {
     post({ type: 'run-failed', runId, message: 'The worker is not ready: the backend or the data failed to load.' });
     return;
   }
@@ -53,7 +53,8 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     const outcome = await runTraining({
       config,
       data,
-      fence,
+      fence: device.fence,
+      maxBufferBytes: device.maxBufferBytes,
       signal: controller.signal,
       liveIntervalMs: LIVE_LOSS_INTERVAL_MS,
       callbacks: {
