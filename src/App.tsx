@@ -109,7 +109,10 @@ export function App() {
       />
       {activeRun && <RunProgress run={activeRun} />}
       <TrainingCharts run={shownRun} />
-      <ResultsTable runs={worker.runs} selectedRunId={shownRun?.id} onSelect={setSelectedRunId} />
+      <ResultsTable
+        runs={worker.runs}
+        memoryAfterRun={worker.memoryAfterRun}
+        selectedRunId={shownRun?.id} onSelect={setSelectedRunId} />
       <PresetComparison runs={worker.runs} />
     </main>
   );

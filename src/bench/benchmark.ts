@@ -4,7 +4,7 @@ import type { FashionMnist } from '../data/fashionMnist';
 import { seededRandom, shuffledIndices } from '../data/random';
 import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
 import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
-import { type DeviceFence, TrainingSession } from '../train/engine';
+import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, TrainingSession, runTraining } from '../train/engine';
 
 export interface BenchCase {
   label: string;
@@ -23,6 +23,8 @@ export interface BenchRow {
   batch: number;
   steps: number;
   examplesPerSecond: number;
+  /** The same steps driven by the app's training loop (live loss reads, fences, yields): its overhead shows here. */
+  appExamplesPerSecond: number;
   msPerStep: number;
   firstStepMs: number;
   /** Compute-shader dispatches in one training step; null where the backend has no such thing. */
@@ -82,7 +84,7 @@ export async function benchmarkCase(benchCase: BenchCase, data: FashionMnist, pr
     return order.subarray(start, start + config.batchSize);
   };
   const step = (i: number) => session.trainStep(batchAt(i)).dispose();
-  let measured: Omit<BenchRow, 'tensorsAfter' | 'bytesAfter'>;
+  let measured: Omit<BenchRow, 'tensorsAfter' | 'bytesAfter' | 'appExamplesPerSecond'>;
   try {
     let t = performance.now();
     step(0);
@@ -128,5 +130,25 @@ export async function benchmarkCase(benchCase: BenchCase, data: FashionMnist, pr
   } finally {
     session.dispose();
   }
-  return { ...measured, tensorsAfter: tf.memory().numTensors, bytesAfter: probes.bytesInUse() };
+  const appExamplesPerSecond = await measureAppLoop(benchCase, data, probes);
+  return { ...measured, appExamplesPerSecond, tensorsAfter: tf.memory().numTensors, bytesAfter: probes.bytesInUse() };
+}
+
+/** One epoch of `steps + 1` batches through runTraining, exactly as the worker runs it; its first step is excluded. */
+async function measureAppLoop(benchCase: BenchCase, data: FashionMnist, probes: BenchProbes): Promise<number> {
+  const { config } = benchCase;
+  let examplesPerSecond = 0;
+  await runTraining({
+    config: { ...config, epochs: 1, trainSubset: config.batchSize * (benchCase.steps + 1), testSubset: 1 },
+    data,
+    signal: new AbortController().signal,
+    fence: probes.fence,
+    liveIntervalMs: LIVE_LOSS_INTERVAL_MS,
+    callbacks: {
+      onWarmup: () => {},
+      onBatchLoss: () => {},
+      onEpoch: (report) => (examplesPerSecond = report.examplesPerSecond),
+    },
+  });
+  return examplesPerSecond;
 }

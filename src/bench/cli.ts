@@ -45,6 +45,7 @@ const COLUMNS: [string, (r: BenchRow) => string][] = [
   ['model', (r) => `${r.label} ${r.resolution}px w${r.width}`],
   ['batch', (r) => String(r.batch)],
   ['ex/s', (r) => r.examplesPerSecond.toFixed(2)],
+  ['app ex/s', (r) => `${r.appExamplesPerSecond.toFixed(2)} (${((100 * r.appExamplesPerSecond) / r.examplesPerSecond).toFixed(0)}%)`],
   ['ms/step', (r) => r.msPerStep.toFixed(0)],
   ['1st step ms', (r) => r.firstStepMs.toFixed(0)],
   ['dispatch/step', (r) => String(r.dispatchesPerStep ?? `${r.kernelsPerStep} kernels`)],

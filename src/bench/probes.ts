@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { setUpBackend } from '../worker/backend';
+import { memoryUse, setUpBackend } from '../worker/backend';
 import type { BackendName } from '../worker/protocol';
 import type { BenchProbes } from './benchmark';
-
-/** tf.memory() merges in the backend's own fields; WebGPU adds these. */
-type WebGpuMemory = tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
 
 /** Counts calls to one method of an object while `run` executes, then restores it. */
 function countCalls<T extends object, K extends keyof T>(target: T, method: K, run: () => void): number {
@@ -46,6 +43,6 @@ export async function createProbes(runtime: string, backendName: BackendName): P
       return reads;
     },
     // The WebGPU backend pools freed buffers, so what it has allocated is the honest figure (PR tfjs#2526).
-    bytesInUse: () => (tf.memory() as WebGpuMemory).numBytesAllocatedInGPU ?? tf.memory().numBytes,
+    bytesInUse: () => memoryUse().allocatedBytes,
   };
 }

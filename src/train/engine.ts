@@ -45,6 +45,9 @@ export type DeviceFence = () => Promise<void>;
 
 export const immediateFence: DeviceFence = () => Promise.resolve();
 
+/** How often the app's loop reads the live batch loss back: a few times a second, never once per batch. */
+export const LIVE_LOSS_INTERVAL_MS = 300;
+
 export interface TrainingJob {
   config: TrainConfig;
   data: FashionMnist;

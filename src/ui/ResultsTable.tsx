@@ -1,15 +1,17 @@
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
 import { type RunRecord, latestEpoch } from '../experiments/runHistory';
-import { formatNumber, formatRate, formatSeconds } from './format';
+import type { MemoryUse } from '../worker/protocol';
+import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
 
 interface Props {
   runs: RunRecord[];
+  memoryAfterRun: MemoryUse | null;
   selectedRunId: string | undefined;
   onSelect(runId: string): void;
 }
 
-export function ResultsTable({ runs, selectedRunId, onSelect }: Props) {
+export function ResultsTable({ runs, memoryAfterRun, selectedRunId, onSelect }: Props) {
   return (
     <section className="panel results" aria-label="Results">
       <h2>Runs</h2>
@@ -70,6 +72,17 @@ export function ResultsTable({ runs, selectedRunId, onSelect }: Props) {
             })}
           </tbody>
         </table>
+      )}
+      {memoryAfterRun && (
+        <p
+          className="subtle"
+          data-testid="memory-after-run"
+          data-num-tensors={memoryAfterRun.numTensors}
+          data-allocated-bytes={memoryAfterRun.allocatedBytes}
+        >
+          After the last run the worker holds {memoryAfterRun.numTensors} tensors and{' '}
+          {formatBytes(memoryAfterRun.allocatedBytes)} of device memory (its buffer pool included).
+        </p>
       )}
     </section>
   );

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { type DeviceFence, immediateFence } from '../train/engine';
-import type { AdapterDescription, BackendName } from './protocol';
+import type { AdapterDescription, BackendName, MemoryUse } from './protocol';
 
 export type BackendSetup =
   | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }
@@ -33,7 +33,10 @@ async function probeWebGpu(): Promise<{ ok: true; info: GPUAdapterInfo } | { ok:
 }
 
 /** Selects exactly the backend asked for: tfjs would otherwise fall back silently. */
-export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
+export async function setUpBackend(
+  name: BackendName,
+  onDeviceLost: (reason: string) => void = () => {},
+): Promise<BackendSetup> {
   try {
     let adapter: AdapterDescription | null = null;
     if (name === 'webgpu') {
@@ -46,6 +49,7 @@ export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
     if (tf.getBackend() !== name) return { ok: false, reason: `tfjs started ${tf.getBackend()} instead of ${name}.` };
     if (name !== 'webgpu') return { ok: true, adapter, fence: immediateFence };
     const backend = tf.backend() as WebGPUBackend;
+    void backend.device.lost.then((info) => onDeviceLost(info.message || info.reason || 'unknown reason'));
     const { maxStorageBufferBindingSize, maxBufferSize } = backend.device.limits;
     return {
       ok: true,
@@ -56,4 +60,10 @@ export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
   } catch (error) {
     return { ok: false, reason: `The ${name} backend failed to initialise: ${(error as Error).message}` };
   }
+}
+
+/** tf.memory() merges in the backend's own fields; WebGPU adds the bytes it has allocated. */
+export function memoryUse(): MemoryUse {
+  const info = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+  return { numTensors: info.numTensors, allocatedBytes: info.numBytesAllocatedInGPU ?? info.numBytes };
 }

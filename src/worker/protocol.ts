@@ -15,6 +15,13 @@ export interface AdapterDescription {
   isSoftware: boolean;
 }
 
+/** What the worker holds once a run is over: it must return to the same level after every run. */
+export interface MemoryUse {
+  numTensors: number;
+  /** Bytes the backend has allocated (for WebGPU, including its pool of freed buffers). */
+  allocatedBytes: number;
+}
+
 export type ToWorker =
   | { type: 'init'; backend: BackendName; dataBaseUrl: string }
   | { type: 'start'; runId: string; config: TrainConfig }
@@ -30,8 +37,9 @@ export type FromWorker =
   | { type: 'warmup'; runId: string; seconds: number }
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
-  | { type: 'run-ended'; runId: string; outcome: TrainingOutcome }
-  | { type: 'run-failed'; runId: string; message: string };
+  | { type: 'run-ended'; runId: string; outcome: TrainingOutcome; memory: MemoryUse }
+  | { type: 'run-failed'; runId: string; message: string }
+  | { type: 'device-lost'; reason: string };
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

@@ -1,6 +1,6 @@
 import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
-import { type DeviceFence, runTraining } from '../train/engine';
-import { setUpBackend } from './backend';
+import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
+import { memoryUse, setUpBackend } from './backend';
 import { type FromWorker, type ToWorker, assertNever } from './protocol';
 
 /** The dedicated-worker global, typed without pulling the WebWorker lib into a DOM program. */
@@ -11,15 +11,15 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = (message: FromWorker) => scope.postMessage(message);
 
-/** How often the live batch loss is read back while training. */
-const LIVE_LOSS_INTERVAL_MS = 300;
-
 let device: { fence: DeviceFence; maxBufferBytes?: number } | null = null;
 let data: FashionMnist | null = null;
 let activeRun: { runId: string; controller: AbortController } | null = null;
 
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
-  const setup = await setUpBackend(message.backend);
+  const setup = await setUpBackend(message.backend, (reason) => {
+    activeRun?.controller.abort();
+    post({ type: 'device-lost', reason });
+  });
   if (!setup.ok) {
     post({ type: 'backend-failed', backend: message.backend, reason: setup.reason });
     return;
@@ -63,7 +63,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         onEpoch: (report) => post({ type: 'epoch', runId, report }),
       },
     });
-    post({ type: 'run-ended', runId, outcome });
+    post({ type: 'run-ended', runId, outcome, memory: memoryUse() });
   } catch (error) {
     post({ type: 'run-failed', runId, message: (error as Error).message });
   } finally {

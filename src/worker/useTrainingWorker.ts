@@ -1,7 +1,14 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
 import { type RunRecord, runsReducer } from '../experiments/runHistory';
-import { type AdapterDescription, type BackendName, type FromWorker, type ToWorker, assertNever } from './protocol';
+import {
+  type AdapterDescription,
+  type BackendName,
+  type FromWorker,
+  type MemoryUse,
+  type ToWorker,
+  assertNever,
+} from './protocol';
 
 export type BackendState =
   | { status: 'starting'; backend: BackendName }
@@ -19,6 +26,8 @@ export interface TrainingWorker {
   data: DataState;
   runs: RunRecord[];
   activeRunId: string | null;
+  /** What the worker held after the last run ended; the same after every run, or something leaks. */
+  memoryAfterRun: MemoryUse | null;
   start(config: TrainConfig): void;
   stop(): void;
   switchBackend(backend: BackendName): void;
@@ -42,6 +51,7 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
   const [data, setData] = useState<DataState>({ status: 'waiting' });
   const [runs, dispatch] = useReducer(runsReducer, []);
   const [activeRunId, setActiveRunId] = useState<string | null>(null);
+  const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const workerRef = useRef<Worker | null>(null);
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
@@ -56,6 +66,11 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
       setActiveRunId(null);
     };
     const replaceWorker = () => setGeneration((g) => g + 1);
+    const failActiveRun = (reason: string, runId = activeRunRef.current) => {
+      if (runId !== null) dispatch({ type: 'failed', runId, message: reason });
+      endRun();
+      replaceWorker();
+    };
     setBackend({ status: 'starting', backend: backendName });
     setData({ status: 'waiting' });
 
@@ -91,13 +106,15 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
           break;
         case 'run-ended':
           dispatch({ type: 'ended', runId: message.runId, outcome: message.outcome });
+          setMemoryAfterRun(message.memory);
           endRun();
           break;
         case 'run-failed':
-          dispatch({ type: 'failed', runId: message.runId, message: message.message });
-          endRun();
           // A failed step can leave tensors and device state behind; a fresh worker starts clean.
-          replaceWorker();
+          failActiveRun(message.message, message.runId);
+          break;
+        case 'device-lost':
+          failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
           break;
         default:
           assertNever(message);
@@ -105,15 +122,9 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      const runId = activeRunRef.current;
-      const reason = `The training worker crashed: ${event.message || 'unknown error'}.`;
-      if (runId !== null) {
-        dispatch({ type: 'failed', runId, message: reason });
-        endRun();
-        replaceWorker();
-      } else {
-        setBackend({ status: 'failed', backend: backendName, reason });
-      }
+      const reason = `The training worker crashed (${event.message || 'unknown error'}); a fresh worker is starting.`;
+      if (activeRunRef.current !== null) failActiveRun(reason);
+      else setBackend({ status: 'failed', backend: backendName, reason });
     };
     send({ type: 'init', backend: backendName, dataBaseUrl: DATA_BASE_URL });
     return () => {
@@ -146,5 +157,5 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
     setBackendName(next);
   }, []);
 
-  return { backend, data, runs, activeRunId, start, stop, switchBackend };
+  return { backend, data, runs, activeRunId, memoryAfterRun, start, stop, switchBackend };
 }
