@@ -9,10 +9,11 @@ import { PlaygroundPage } from './app';
  */
 const REDUCED = { bs: 16, lr: 0.1, epochs: 3, train: 256, test: 64, res: 32, width: 0.125, seed: 1 };
 
-test('trains a reduced GoogLeNet on real Fashion-MNIST on WebGPU: live curves, falling loss, no leak', async ({ page }) => {
+test('trains a reduced GoogLeNet on real Fashion-MNIST on WebGPU: live curves, falling loss, no leak', async ({ page, baseURL }) => {
+  const appOrigin = new URL(baseURL!).origin;
   const foreignRequests: string[] = [];
-  page.on('request', (request) => {
-    if (new URL(request.url()).origin !== new URL(page.url() || request.url()).origin) foreignRequests.push(request.url());
+  page.context().on('request', (request) => {
+    if (new URL(request.url()).origin !== appOrigin) foreignRequests.push(request.url());
   });
   const app = new PlaygroundPage(page);
   await app.open(REDUCED, true);

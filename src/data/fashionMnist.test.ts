@@ -24,6 +24,33 @@ describe('the committed Fashion-MNIST files', () => {
   });
 });
 
+describe('loadFashionMnist', () => {
+  it('fails with the first broken file, cancels the other downloads and reports no progress after it', async () => {
+    const aborted: string[] = [];
+    let progressAfterFailure = 0;
+    let failed = false;
+    const source: ByteSource = (name, onBytes, signal) =>
+      new Promise((_, reject) => {
+        if (name.startsWith('t10k-labels')) {
+          failed = true;
+          reject(new DataUnavailableError(`Could not download ${name}: the server answered 404 Not Found.`));
+          return;
+        }
+        signal?.addEventListener('abort', () => {
+          aborted.push(name);
+          onBytes(10, 100);
+          reject(signal.reason);
+        });
+      });
+    const loading = loadFashionMnist(source, () => {
+      if (failed) progressAfterFailure++;
+    });
+    await expect(loading).rejects.toThrow('Could not download t10k-labels-idx1-ubyte.gz: the server answered 404');
+    expect(aborted.sort()).toEqual(['t10k-images-idx3-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
+    expect(progressAfterFailure).toBe(0);
+  });
+});
+
 describe('fetchSource', () => {
   it('reports an HTTP error with the file name', async () => {
     const notFound = (async () => new Response('missing', { status: 404, statusText: 'Not Found' })) as typeof fetch;

@@ -41,7 +41,11 @@ export type FashionMnistFile = keyof typeof FASHION_MNIST_FILES;
 export type LoadProgress = (loadedBytes: number, totalBytes: number | null) => void;
 
 /** Reads a file's bytes; browsers pass fetch, Node tests pass the file system. */
-export type ByteSource = (fileName: string, onBytes: (delta: number, total: number | null) => void) => Promise<Uint8Array>;
+export type ByteSource = (
+  fileName: string,
+  onBytes: (delta: number, total: number | null) => void,
+  signal?: AbortSignal,
+) => Promise<Uint8Array>;
 
 export function parseImages(bytes: Uint8Array, fileName: string, expectedCount: number): Uint8Array {
   const { dims, data } = parseIdx(bytes, fileName, 3);
@@ -64,26 +68,30 @@ export function parseLabels(bytes: Uint8Array, fileName: string, expectedCount: 
   return data;
 }
 
+/** Downloads the four files in parallel; the first failure cancels the rest, and no progress follows it. */
 export async function loadFashionMnist(source: ByteSource, onProgress: LoadProgress = () => {}): Promise<FashionMnist> {
   const totals = new Map<string, number | null>();
+  const cancel = new AbortController();
   let loaded = 0;
   const read = async (file: FashionMnistFile) => {
     const { name } = FASHION_MNIST_FILES[file];
-    const raw = await source(name, (delta, total) => {
-      totals.set(name, total);
-      loaded += delta;
-      const known = [...totals.values()];
-      const allKnown = known.length === 4 && known.every((t) => t !== null);
-      onProgress(loaded, allKnown ? known.reduce<number>((a, b) => a + (b ?? 0), 0) : null);
-    });
+    const raw = await source(
+      name,
+      (delta, total) => {
+        if (cancel.signal.aborted) return;
+        totals.set(name, total);
+        loaded += delta;
+        const known = [...totals.values()];
+        const allKnown = known.length === 4 && known.every((t) => t !== null);
+        onProgress(loaded, allKnown ? known.reduce<number>((a, b) => a + (b ?? 0), 0) : null);
+      },
+      cancel.signal,
+    );
     return gunzipIfNeeded(raw, name);
   };
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    read('trainImages'),
-    read('trainLabels'),
-    read('testImages'),
-    read('testLabels'),
-  ]);
+  const reads = [read('trainImages'), read('trainLabels'), read('testImages'), read('testLabels')] as const;
+  reads.forEach((pending) => pending.catch(() => cancel.abort()));
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(reads);
   const f = FASHION_MNIST_FILES;
   return {
     train: {
@@ -105,11 +113,11 @@ export class DataUnavailableError extends Error {
 
 /** A ByteSource over HTTP that reports bytes as they stream in. */
 export function fetchSource(baseUrl: string, fetchImpl: typeof fetch = fetch): ByteSource {
-  return async (fileName, onBytes) => {
+  return async (fileName, onBytes, signal) => {
     const url = `${baseUrl.replace(/\/$/, '')}/${fileName}`;
     let response: Response;
     try {
-      response = await fetchImpl(url);
+      response = await fetchImpl(url, { signal });
     } catch (error) {
       throw new DataUnavailableError(`Could not download ${fileName}: ${(error as Error).message}`);
     }

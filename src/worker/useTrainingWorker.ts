@@ -85,7 +85,11 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
           setBackend({ status: 'failed', backend: message.backend, reason: message.reason });
           break;
         case 'data-progress':
-          setData({ status: 'loading', loadedBytes: message.loadedBytes, totalBytes: message.totalBytes });
+          setData((current) =>
+            current.status === 'failed' || current.status === 'ready'
+              ? current
+              : { status: 'loading', loadedBytes: message.loadedBytes, totalBytes: message.totalBytes },
+          );
           break;
         case 'data-ready':
           setData({ status: 'ready', trainCount: message.trainCount, testCount: message.testCount });
