@@ -3,6 +3,8 @@
  * or in Node with Dawn's WebGPU (`--runtime node`, for GPU servers without a browser).
  *
  *   npm run bench -- [--runtime chromium|node] [--models reduced,faithful] [--batches 8,32] [--steps 3] [--json FILE]
+ *
+ * Without --batches: the reduced model at batches 8 and 32, the faithful one at 2 (see DEFAULT_PLAN).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +19,7 @@ const { values: args } = parseArgs({
   options: {
     runtime: { type: 'string', default: 'chromium' },
     models: { type: 'string', default: DEFAULT_PLAN.models.join(',') },
-    batches: { type: 'string', default: DEFAULT_PLAN.batches.join(',') },
+    batches: { type: 'string' },
     steps: { type: 'string', default: String(DEFAULT_PLAN.steps) },
     json: { type: 'string' },
   },
@@ -33,11 +35,12 @@ function planFromArgs(): BenchCase[] {
   for (const model of models) {
     if (!(model in BENCH_MODELS)) fail(`unknown model "${model}"; choose from ${Object.keys(BENCH_MODELS).join(', ')}`);
   }
-  const batches = args.batches.split(',').map(Number);
-  if (batches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--batches must be positive integers, not "${args.batches}"`);
   const steps = Number(args.steps);
   if (!Number.isInteger(steps) || steps < 1) fail(`--steps must be a positive integer, not "${args.steps}"`);
-  return casesFor({ models: models as BenchModel[], batches, steps });
+  if (args.batches === undefined) return casesFor({ ...DEFAULT_PLAN, models: models as BenchModel[], steps });
+  const batches = args.batches.split(',').map(Number);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--batches must be positive integers, not "${args.batches}"`);
+  return casesFor({ models: models as BenchModel[], batches: { reduced: batches, faithful: batches }, steps });
 }
 
 const COLUMNS: [string, (r: BenchRow) => string][] = [
@@ -67,7 +70,8 @@ async function runInChromium(cases: BenchCase[], onRow: (row: BenchRow) => void)
     configFile: new URL('vite.config.ts', ROOT).pathname,
     root: ROOT.pathname,
     logLevel: 'warn',
-    server: { port: 0, host: '127.0.0.1' },
+    // No watching: an edit in the tree must not reload the page in the middle of a measurement.
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
     // Pre-bundled up front: otherwise Vite finds them in the worker, re-optimises and reloads the page mid-run.
     optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
   });
