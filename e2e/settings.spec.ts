@@ -46,3 +46,16 @@ test('stops a run within a batch and can start another', async ({ page }) => {
   await expect(run).toHaveAttribute('data-epochs-done', '0');
   await expect(app.trainButton).toBeEnabled();
 });
+
+test('summarises the network the settings build', async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await app.open({ res: 96, width: 1, bs: 64 });
+  await app.expectWebGpuReady();
+  const summary = page.getByTestId('model-summary');
+  await expect(summary.getByTestId('total-params')).toHaveText('5,977,530', { timeout: 60_000 });
+  await expect(summary).toContainText('0.276 G multiply-accumulates per image');
+  await summary.getByText('GoogLeNet', { exact: true }).click();
+  await expect(summary.getByRole('row', { name: /inception_4e/ })).toContainText('832 × 6 × 6');
+  await app.field('Width multiplier').fill('0.25');
+  await expect(summary.getByTestId('total-params')).not.toHaveText('5,977,530');
+});

@@ -9,6 +9,7 @@ import {
 } from './config/trainConfig';
 import type { StudyPreset } from './experiments/presets';
 import { BackendStatus } from './ui/BackendStatus';
+import { ModelSummary } from './ui/ModelSummary';
 import { PresetComparison } from './ui/PresetComparison';
 import { ResultsTable } from './ui/ResultsTable';
 import { RunProgress } from './ui/RunProgress';
@@ -48,6 +49,17 @@ export function App() {
       worker.start(validation.config);
     }
   }, [ready, validation, worker]);
+
+  const { summarize } = worker;
+  const shape = validation.ok ? validation.config : null;
+  const [resolution, width, batchSize] = [shape?.resolution, shape?.width, shape?.batchSize];
+  useEffect(() => {
+    if (resolution === undefined || width === undefined || batchSize === undefined) return;
+    if (worker.backend.status !== 'ready' || running) return;
+    // Debounced: building the network to measure it takes a moment at full size.
+    const timer = setTimeout(() => summarize({ resolution, width, batchSize }), 250);
+    return () => clearTimeout(timer);
+  }, [resolution, width, batchSize, worker.backend.status, running, summarize]);
 
   const shownRun = worker.runs.find((r) => r.id === selectedRunId) ?? worker.runs[worker.runs.length - 1];
   const activeRun = worker.runs.find((r) => r.id === worker.activeRunId);
@@ -107,6 +119,7 @@ export function App() {
         onCopyLink={() => void copyLink()}
         linkStatus={linkStatus}
       />
+      <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
       <TrainingCharts run={shownRun} />
       <ResultsTable

@@ -103,7 +103,7 @@ function pytorchDefaultBias(fanIn: number, seeds: SeedSequence): ReturnType<type
 }
 
 /** Derives a distinct, reproducible initialiser seed per layer from the run's seed. */
-class SeedSequence {
+export class SeedSequence {
   private next: number;
   constructor(seed: number) {
     this.next = seed * 1000;
@@ -153,7 +153,7 @@ function maxPool(x: tf.SymbolicTensor, name: string, strides: number): tf.Symbol
     .apply(padFor(x, name, 3, strides)) as tf.SymbolicTensor;
 }
 
-function inceptionBlock(
+export function inceptionBlock(
   x: tf.SymbolicTensor,
   spec: InceptionSpec,
   width: number,

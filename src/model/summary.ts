@@ -6,6 +6,8 @@ export interface LayerSummary {
   /** Output shape without the batch dimension (NHWC). */
   outputShape: number[];
   params: number;
+  /** Parameters without the biases: the "weights" the papers count. */
+  kernelParams: number;
   /** Multiply-accumulates per image in the forward pass (convolutions and dense layers). */
   macs: number;
 }
@@ -51,6 +53,7 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
         className: layer.getClassName(),
         outputShape,
         params: layer.countParams(),
+        kernelParams: layer.getWeights(false)[0]?.size ?? 0,
         macs: macsOf(layer, outputShape),
       };
     });
@@ -80,4 +83,30 @@ export function estimateTrainingMemory(summary: ModelSummary, batchSize: number)
     if (bytes > largestTensor.bytes) largestTensor = { layer: layer.name, bytes };
   }
   return { parameterBytes: 2 * summary.totalParams * FLOAT_BYTES, activationBytes, largestTensor };
+}
+
+/** One row per block (a stem layer, an Inception block, a pool), for a readable summary of the network. */
+export interface BlockSummary {
+  name: string;
+  outputShape: number[];
+  params: number;
+  macs: number;
+}
+
+/** Groups layers by the block their name starts with ("inception_4a/branch2_3x3" → "inception_4a"). */
+export function summarizeBlocks(summary: ModelSummary): BlockSummary[] {
+  const blocks: BlockSummary[] = [];
+  for (const layer of summary.layers) {
+    if (layer.className === 'ZeroPadding2D') continue;
+    const name = layer.name.split('/')[0]!;
+    const last = blocks[blocks.length - 1];
+    if (last?.name === name) {
+      last.params += layer.params;
+      last.macs += layer.macs;
+      last.outputShape = layer.outputShape;
+    } else {
+      blocks.push({ name, outputShape: layer.outputShape, params: layer.params, macs: layer.macs });
+    }
+  }
+  return blocks;
 }

@@ -1,4 +1,5 @@
 import type { TrainConfig } from '../config/trainConfig';
+import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
@@ -22,10 +23,20 @@ export interface MemoryUse {
   allocatedBytes: number;
 }
 
+/** The network a config builds, block by block, with its cost for the chosen batch size. */
+export interface NetworkSummary {
+  config: Pick<TrainConfig, 'resolution' | 'width' | 'batchSize'>;
+  blocks: BlockSummary[];
+  totalParams: number;
+  totalMacs: number;
+  memory: TrainingMemoryEstimate;
+}
+
 export type ToWorker =
   | { type: 'init'; backend: BackendName; dataBaseUrl: string }
   | { type: 'start'; runId: string; config: TrainConfig }
-  | { type: 'stop'; runId: string };
+  | { type: 'stop'; runId: string }
+  | { type: 'summarize'; config: NetworkSummary['config'] };
 
 export type FromWorker =
   | { type: 'backend-ready'; backend: BackendName; adapter: AdapterDescription | null }
@@ -39,7 +50,8 @@ export type FromWorker =
   | { type: 'epoch'; runId: string; report: EpochReport }
   | { type: 'run-ended'; runId: string; outcome: TrainingOutcome; memory: MemoryUse }
   | { type: 'run-failed'; runId: string; message: string }
-  | { type: 'device-lost'; reason: string };
+  | { type: 'device-lost'; reason: string }
+  | { type: 'summary'; summary: NetworkSummary };
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

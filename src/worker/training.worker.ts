@@ -1,6 +1,7 @@
 import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
 import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
+import { summarizeNetwork } from './summarizeNetwork';
 import { type FromWorker, type ToWorker, assertNever } from './protocol';
 
 /** The dedicated-worker global, typed without pulling the WebWorker lib into a DOM program. */
@@ -82,6 +83,9 @@ scope.onmessage = (event) => {
       break;
     case 'stop':
       if (activeRun?.runId === message.runId) activeRun.controller.abort();
+      break;
+    case 'summarize':
+      if (device !== null) post({ type: 'summary', summary: summarizeNetwork(message.config) });
       break;
     default:
       assertNever(message);

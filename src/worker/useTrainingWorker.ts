@@ -6,6 +6,7 @@ import {
   type BackendName,
   type FromWorker,
   type MemoryUse,
+  type NetworkSummary,
   type ToWorker,
   assertNever,
 } from './protocol';
@@ -28,6 +29,8 @@ export interface TrainingWorker {
   activeRunId: string | null;
   /** What the worker held after the last run ended; the same after every run, or something leaks. */
   memoryAfterRun: MemoryUse | null;
+  summary: NetworkSummary | null;
+  summarize(config: NetworkSummary['config']): void;
   start(config: TrainConfig): void;
   stop(): void;
   switchBackend(backend: BackendName): void;
@@ -52,6 +55,7 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
   const [runs, dispatch] = useReducer(runsReducer, []);
   const [activeRunId, setActiveRunId] = useState<string | null>(null);
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
+  const [summary, setSummary] = useState<NetworkSummary | null>(null);
   const workerRef = useRef<Worker | null>(null);
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
@@ -117,6 +121,9 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
           // A failed step can leave tensors and device state behind; a fresh worker starts clean.
           failActiveRun(message.message, message.runId);
           break;
+        case 'summary':
+          setSummary(message.summary);
+          break;
         case 'device-lost':
           failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
           break;
@@ -156,10 +163,14 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
     if (runId !== null) workerRef.current?.postMessage({ type: 'stop', runId } satisfies ToWorker);
   }, []);
 
+  const summarize = useCallback((config: NetworkSummary['config']) => {
+    workerRef.current?.postMessage({ type: 'summarize', config } satisfies ToWorker);
+  }, []);
+
   const switchBackend = useCallback((next: BackendName) => {
     if (activeRunRef.current !== null) return;
     setBackendName(next);
   }, []);
 
-  return { backend, data, runs, activeRunId, memoryAfterRun, start, stop, switchBackend };
+  return { backend, data, runs, activeRunId, memoryAfterRun, summary, summarize, start, stop, switchBackend };
 }
