@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
 import type { FashionMnist } from '../data/fashionMnist';
 import { seededRandom, shuffledIndices } from '../data/random';
-import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
+import { buildFashionMnistGoogLeNet } from '../model/googlenet';
 import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
 import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, TrainingSession, runTraining } from '../train/engine';
 
@@ -56,13 +56,7 @@ export interface BenchProbes {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function macsPerExample(config: TrainConfig): number {
-  const model = buildGoogLeNet({
-    resolution: config.resolution,
-    width: config.width,
-    inputChannels: 1,
-    numClasses: FASHION_MNIST_CLASSES,
-    seed: config.seed,
-  });
+  const model = buildFashionMnistGoogLeNet(config, config.seed);
   const macs = summarizeModel(model).totalMacs;
   model.dispose();
   return macs;

@@ -199,3 +199,8 @@ export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
 
   return tf.model({ name: 'googlenet', inputs: input, outputs: logits });
 }
+
+/** The network for Fashion-MNIST: one grayscale channel in, ten classes out. */
+export function buildFashionMnistGoogLeNet(shape: { resolution: number; width: number }, seed: number): tf.LayersModel {
+  return buildGoogLeNet({ ...shape, inputChannels: 1, numClasses: FASHION_MNIST_CLASSES, seed });
+}

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { FashionMnist } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { epochOrder } from '../data/random';
-import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
+import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
 
@@ -151,13 +151,7 @@ export class TrainingSession {
     readonly config: TrainConfig,
     data: FashionMnist,
   ) {
-    this.model = buildGoogLeNet({
-      resolution: config.resolution,
-      width: config.width,
-      inputChannels: 1,
-      numClasses: FASHION_MNIST_CLASSES,
-      seed: config.seed,
-    });
+    this.model = buildFashionMnistGoogLeNet(config, config.seed);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = tf.train.sgd(config.learningRate);
     this.trainSet = new DeviceImageSet(data.train, config.trainSubset);

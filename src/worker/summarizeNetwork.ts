@@ -1,16 +1,10 @@
-import { FASHION_MNIST_CLASSES, buildGoogLeNet } from '../model/googlenet';
+import { buildFashionMnistGoogLeNet } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeBlocks, summarizeModel } from '../model/summary';
 import type { NetworkSummary } from './protocol';
 
 /** Builds the network a config asks for, measures it and frees it again. */
 export function summarizeNetwork(config: NetworkSummary['config']): NetworkSummary {
-  const model = buildGoogLeNet({
-    resolution: config.resolution,
-    width: config.width,
-    inputChannels: 1,
-    numClasses: FASHION_MNIST_CLASSES,
-    seed: 0,
-  });
+  const model = buildFashionMnistGoogLeNet(config, 0);
   try {
     const summary = summarizeModel(model);
     return {
