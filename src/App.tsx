@@ -15,14 +15,23 @@ import { ResultsTable } from './ui/ResultsTable';
 import { RunProgress } from './ui/RunProgress';
 import { SettingsForm } from './ui/SettingsForm';
 import { TrainingCharts } from './ui/TrainingCharts';
+import { useRunHistory } from './experiments/useRunHistory';
 import { useTrainingWorker } from './worker/useTrainingWorker';
 
 const fromUrl = configFromQuery(window.location.search);
 
 export function App() {
-  const worker = useTrainingWorker();
+  const history = useRunHistory();
+  const worker = useTrainingWorker(history.dispatch);
   const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(fromUrl.config));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
+  const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
+  const toggleCompare = (runId: string) =>
+    setCompared((current) => {
+      const next = new Set(current);
+      if (!next.delete(runId)) next.add(runId);
+      return next;
+    });
   const [linkStatus, setLinkStatus] = useState<string | null>(null);
   const autostartPending = useRef(fromUrl.autostart);
   const validation = useMemo(() => validateDraft(draft), [draft]);
@@ -46,6 +55,10 @@ export function App() {
   useEffect(() => {
     if (autostartPending.current && ready && validation.ok) {
       autostartPending.current = false;
+      // A reload of this page must not start the same experiment a second time.
+      const url = new URL(window.location.href);
+      url.searchParams.delete('autostart');
+      window.history.replaceState(null, '', url);
       worker.start(validation.config);
     }
   }, [ready, validation, worker]);
@@ -61,8 +74,10 @@ export function App() {
     return () => clearTimeout(timer);
   }, [resolution, width, batchSize, worker.backend.status, running, summarize]);
 
-  const shownRun = worker.runs.find((r) => r.id === selectedRunId) ?? worker.runs[worker.runs.length - 1];
-  const activeRun = worker.runs.find((r) => r.id === worker.activeRunId);
+  const shownRun = history.runs.find((r) => r.id === selectedRunId) ?? history.runs[history.runs.length - 1];
+  const comparedRuns = history.runs.filter((run) => compared.has(run.id));
+  const chartedRuns = comparedRuns.length > 0 ? comparedRuns : shownRun ? [shownRun] : [];
+  const activeRun = history.runs.find((r) => r.id === worker.activeRunId);
 
   const copyLink = async () => {
     if (!validation.ok) {
@@ -121,12 +136,17 @@ export function App() {
       />
       <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
-      <TrainingCharts run={shownRun} />
+      <TrainingCharts runs={chartedRuns} />
       <ResultsTable
-        runs={worker.runs}
+        history={history}
+        activeRunId={worker.activeRunId}
         memoryAfterRun={worker.memoryAfterRun}
-        selectedRunId={shownRun?.id} onSelect={setSelectedRunId} />
-      <PresetComparison runs={worker.runs} />
+        selectedRunId={shownRun?.id}
+        onSelect={setSelectedRunId}
+        compared={compared}
+        onToggleCompare={toggleCompare}
+      />
+      <PresetComparison runs={history.runs} />
     </main>
   );
 }

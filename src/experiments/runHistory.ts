@@ -2,10 +2,13 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
 import type { BackendName } from '../worker/protocol';
 
-export type RunStatus = 'running' | 'done' | 'stopped' | 'failed';
+/** 'interrupted': the page closed or reloaded while the run was training; its finished epochs are kept. */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
 
 export interface RunRecord {
   id: string;
+  /** A user-given label; empty means the settings describe the run. */
+  name: string;
   config: TrainConfig;
   backend: BackendName;
   adapter: string | null;
@@ -19,7 +22,10 @@ export interface RunRecord {
 }
 
 export type RunAction =
+  | { type: 'loaded'; runs: RunRecord[] }
   | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt'> }
+  | { type: 'renamed'; runId: string; name: string }
+  | { type: 'deleted'; runId: string }
   | { type: 'warmup'; runId: string; seconds: number }
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
@@ -39,11 +45,19 @@ function update(runs: RunRecord[], runId: string, change: (run: RunRecord) => Ru
 
 export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
   switch (action.type) {
+    case 'loaded': {
+      const known = new Set(runs.map((run) => run.id));
+      return [...action.runs.filter((run) => !known.has(run.id)), ...runs].sort((a, b) => a.startedAt - b.startedAt);
+    }
     case 'created':
       return [
         ...runs,
-        { ...action.run, status: 'running', warmupSeconds: null, epochs: [], batchLosses: [], error: null },
+        { ...action.run, name: '', status: 'running', warmupSeconds: null, epochs: [], batchLosses: [], error: null },
       ];
+    case 'renamed':
+      return update(runs, action.runId, (run) => ({ ...run, name: action.name.trim() }));
+    case 'deleted':
+      return runs.filter((run) => run.id !== action.runId);
     case 'warmup':
       return update(runs, action.runId, (run) => ({ ...run, warmupSeconds: action.seconds }));
     case 'batch':

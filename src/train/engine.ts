@@ -19,6 +19,9 @@ export interface EpochReport {
   epochSeconds: number;
   /** Optimiser updates so far in the run. */
   step: number;
+  /** Training examples seen since the run began, and wall-clock seconds since its first step began. */
+  examplesSeen: number;
+  elapsedSeconds: number;
   numTensors: number;
 }
 
@@ -27,6 +30,8 @@ export interface BatchLossSample {
   batch: number;
   batchesPerEpoch: number;
   step: number;
+  examplesSeen: number;
+  elapsedSeconds: number;
   loss: number;
 }
 
@@ -216,7 +221,9 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   const batchesPerEpoch = Math.ceil(trainCount / config.batchSize);
 
   let step = 0;
+  let examplesSeen = 0;
   let warmupSeconds = 0;
+  const runStart = now();
   let divergence: DivergenceError | null = null;
   let liveReadInFlight = false;
   let lastLiveRead = -Infinity;
@@ -225,13 +232,25 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
     liveReadInFlight = true;
     lastLiveRead = now();
     const sampledStep = step;
+    const sampledExamples = examplesSeen;
+    const elapsedSeconds = (now() - runStart) / 1000;
     const sample = tf.keep(loss.clone());
     sample
       .data()
       .then((values) => {
         const value = values[0]!;
         if (!Number.isFinite(value)) divergence ??= new DivergenceError(epoch, batch, value);
-        else callbacks.onBatchLoss({ epoch, batch, batchesPerEpoch, step: sampledStep, loss: value });
+        else {
+          callbacks.onBatchLoss({
+            epoch,
+            batch,
+            batchesPerEpoch,
+            step: sampledStep,
+            examplesSeen: sampledExamples,
+            elapsedSeconds,
+            loss: value,
+          });
+        }
       })
       .finally(() => {
         sample.dispose();
@@ -253,6 +272,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           const stepStart = now();
           const result = session.trainStep(indices);
           step++;
+          examplesSeen += indices.length;
           sums.add(result.loss, result.correct, indices.length);
           if (step === 1) {
             await fence();
@@ -283,6 +303,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           trainSeconds,
           epochSeconds: (now() - epochStart) / 1000,
           step,
+          examplesSeen,
+          elapsedSeconds: (now() - runStart) / 1000,
           numTensors: tf.memory().numTensors,
         });
       } finally {

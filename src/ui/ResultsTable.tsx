@@ -1,28 +1,115 @@
+import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
 import { type RunRecord, latestEpoch } from '../experiments/runHistory';
+import { exportRuns, runsToCsv } from '../experiments/runStore';
+import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
 
 interface Props {
-  runs: RunRecord[];
+  history: RunHistory;
+  activeRunId: string | null;
   memoryAfterRun: MemoryUse | null;
   selectedRunId: string | undefined;
   onSelect(runId: string): void;
+  compared: ReadonlySet<string>;
+  onToggleCompare(runId: string): void;
 }
 
-export function ResultsTable({ runs, memoryAfterRun, selectedRunId, onSelect }: Props) {
+function download(fileName: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+const runLabel = (run: RunRecord) => run.name || describeConfig(run.config);
+
+function RunName({ run, onRename }: { run: RunRecord; onRename(name: string): void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  if (draft === null) {
+    return (
+      <>
+        <span className="run-name">{runLabel(run)}</span>
+        <button type="button" className="link" aria-label={`Rename ${runLabel(run)}`} onClick={() => setDraft(run.name)}>
+          rename
+        </button>
+      </>
+    );
+  }
+  const commit = () => {
+    onRename(draft);
+    setDraft(null);
+  };
+  return (
+    <input
+      aria-label="Run name"
+      autoFocus
+      value={draft}
+      placeholder={describeConfig(run.config)}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={commit}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') commit();
+        if (event.key === 'Escape') setDraft(null);
+      }}
+    />
+  );
+}
+
+export function ResultsTable(props: Props) {
+  const { history, activeRunId, memoryAfterRun, selectedRunId, onSelect, compared, onToggleCompare } = props;
+  const { runs } = history;
+  const [importProblem, setImportProblem] = useState<string | null>(null);
+
+  const importRuns = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (file === undefined) return;
+    setImportProblem(history.importFile(await file.text()));
+  };
+
+  const remove = (run: RunRecord) => {
+    if (window.confirm(`Delete the run "${runLabel(run)}"? Its history cannot be recovered.`)) history.remove(run.id);
+  };
+
   return (
     <section className="panel results" aria-label="Results">
       <h2>Runs</h2>
+      <div className="toolbar">
+        <label className="file-button">
+          Import runs (JSON)
+          <input type="file" accept="application/json,.json" onChange={(event) => void importRuns(event)} />
+        </label>
+        <button type="button" disabled={runs.length === 0} onClick={() => download('googlenet-runs.json', exportRuns(runs), 'application/json')}>
+          Export all (JSON)
+        </button>
+        <button type="button" disabled={runs.length === 0} onClick={() => download('googlenet-runs.csv', runsToCsv(runs), 'text/csv')}>
+          Export table (CSV)
+        </button>
+        {importProblem && (
+          <span className="error" role="alert" data-testid="import-error">
+            {importProblem}
+          </span>
+        )}
+        {history.storageProblem && (
+          <span className="error" role="alert">
+            {history.storageProblem}
+          </span>
+        )}
+      </div>
       {runs.length === 0 ? (
         <p className="empty">No runs yet.</p>
       ) : (
         <table>
           <thead>
             <tr>
+              <th title="Overlay the selected runs on the charts">Compare</th>
               <th>Status</th>
-              <th>Settings</th>
+              <th>Run</th>
               <th>Epochs</th>
               <th>Train loss</th>
               <th>Train acc</th>
@@ -31,6 +118,7 @@ export function ResultsTable({ runs, memoryAfterRun, selectedRunId, onSelect }: 
               <th>First step</th>
               <th>Backend</th>
               <th>Reduced</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -52,11 +140,21 @@ export function ResultsTable({ runs, memoryAfterRun, selectedRunId, onSelect }: 
                   className={run.id === selectedRunId ? 'selected' : undefined}
                   onClick={() => onSelect(run.id)}
                 >
+                  <td onClick={(event) => event.stopPropagation()}>
+                    <input
+                      type="checkbox"
+                      aria-label={`Compare ${runLabel(run)}`}
+                      checked={compared.has(run.id)}
+                      onChange={() => onToggleCompare(run.id)}
+                    />
+                  </td>
                   <td>
                     <span className={`status ${run.status}`}>{run.status}</span>
                     {run.error && <div className="error">{run.error}</div>}
                   </td>
-                  <td>{describeConfig(run.config)}</td>
+                  <td onClick={(event) => event.stopPropagation()}>
+                    <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
+                  </td>
                   <td>
                     {run.epochs.length} / {run.config.epochs}
                   </td>
@@ -67,6 +165,20 @@ export function ResultsTable({ runs, memoryAfterRun, selectedRunId, onSelect }: 
                   <td title="includes compiling the shaders">{formatSeconds(run.warmupSeconds ?? undefined)}</td>
                   <td title={run.adapter ?? undefined}>{run.backend}</td>
                   <td className="subtle">{reductions(run.config).join(', ') || 'faithful'}</td>
+                  <td className="row-actions" onClick={(event) => event.stopPropagation()}>
+                    <button type="button" className="link" onClick={() => download(`${run.id}.json`, exportRuns([run]), 'application/json')}>
+                      export
+                    </button>
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={run.id === activeRunId}
+                      aria-label={`Delete ${runLabel(run)}`}
+                      onClick={() => remove(run)}
+                    >
+                      delete
+                    </button>
+                  </td>
                 </tr>
               );
             })}

@@ -1,87 +1,149 @@
+import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { describeConfig } from '../config/trainConfig';
 import type { RunRecord } from '../experiments/runHistory';
+import { X_AXIS_LABELS, type XAxis as AxisKind, epochX, sampleX } from '../experiments/xAxis';
 
 interface Props {
-  run: RunRecord | undefined;
+  /** One run, or several to overlay. */
+  runs: RunRecord[];
 }
 
-const COLORS = { trainLoss: '#1f6feb', batchLoss: '#9ab8e8', trainAcc: '#1f6feb', testAcc: '#d9480f' } as const;
+const PALETTE = ['#1f6feb', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
 
-/** The live samples sit at fractional epochs, so they line up with the per-epoch points on one axis. */
-function batchLossPoints(run: RunRecord) {
-  return run.batchLosses.map((s) => ({ x: s.epoch - 1 + s.batch / s.batchesPerEpoch, batchLoss: s.loss }));
-}
+const runLegend = (run: RunRecord) => run.name || describeConfig(run.config);
+const formatTick = (value: number) =>
+  Math.abs(value) >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)}k` : String(Number(value.toFixed(2)));
+const tooltipValue = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : String(value));
 
-export function TrainingCharts({ run }: Props) {
-  if (run === undefined) {
+export function TrainingCharts({ runs }: Props) {
+  const [axis, setAxis] = useState<AxisKind>('epoch');
+  const [logLoss, setLogLoss] = useState(false);
+  if (runs.length === 0) {
     return (
       <section className="panel charts" aria-label="Training curves">
         <p className="empty">Press Train: the loss and accuracy curves appear here, epoch by epoch.</p>
       </section>
     );
   }
-  const epochPoints = run.epochs.map((e) => ({
-    x: e.epoch,
-    trainLoss: e.trainLoss,
-    trainAcc: e.trainAccuracy,
-    testAcc: e.testAccuracy,
+  const single = runs.length === 1;
+  const series = runs.map((run, index) => ({
+    run,
+    color: PALETTE[index % PALETTE.length]!,
+    epochs: run.epochs.map((e) => ({
+      x: epochX(e, axis),
+      loss: e.trainLoss,
+      trainAcc: e.trainAccuracy,
+      testAcc: e.testAccuracy,
+    })),
+    samples: run.batchLosses.map((s) => ({ x: sampleX(s, axis), loss: s.loss })),
   }));
-  const xDomain: [number, number] = [0, Math.max(run.config.epochs, 1)];
   const xAxis = (
     <XAxis
       type="number"
       dataKey="x"
-      domain={xDomain}
-      allowDecimals={false}
-      label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }}
+      domain={axis === 'epoch' ? [0, Math.max(...runs.map((r) => r.config.epochs))] : [0, 'auto']}
+      allowDecimals={axis !== 'epoch'}
+      tickFormatter={formatTick}
+      label={{ value: X_AXIS_LABELS[axis], position: 'insideBottomRight', offset: -4 }}
     />
+  );
+  const lossAxis = logLoss ? (
+    <YAxis type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow tickFormatter={formatTick} width={48} />
+  ) : (
+    <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
   );
   return (
     <section className="panel charts" aria-label="Training curves">
-      <h2>
-        Curves <span className="subtle">{describeConfig(run.config)}</span>
-      </h2>
+      <div className="chart-header">
+        <h2>
+          Curves{' '}
+          <span className="subtle">{single ? runLegend(runs[0]!) : `${runs.length} runs compared`}</span>
+        </h2>
+        <label>
+          x-axis{' '}
+          <select aria-label="x-axis" value={axis} onChange={(event) => setAxis(event.target.value as AxisKind)}>
+            {(Object.keys(X_AXIS_LABELS) as AxisKind[]).map((kind) => (
+              <option key={kind} value={kind}>
+                {X_AXIS_LABELS[kind]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={logLoss} onChange={(event) => setLogLoss(event.target.checked)} /> log loss
+        </label>
+      </div>
       <div className="chart" data-testid="loss-chart">
         <h3>Training loss</h3>
         <ResponsiveContainer width="100%" height={260}>
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
-            <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} />
+            {lossAxis}
+            <Tooltip formatter={tooltipValue} />
             <Legend />
-            <Line
-              data={batchLossPoints(run)}
-              dataKey="batchLoss"
-              name="batch loss (live)"
-              stroke={COLORS.batchLoss}
-              dot={false}
-              strokeWidth={1}
-              isAnimationActive={false}
-            />
-            <Line
-              data={epochPoints}
-              dataKey="trainLoss"
-              name="train loss (epoch mean)"
-              stroke={COLORS.trainLoss}
-              strokeWidth={2}
-              isAnimationActive={false}
-            />
+            {series.map(({ run, color, samples }) => (
+              <Line
+                key={`${run.id}-live`}
+                data={samples}
+                dataKey="loss"
+                name={single ? 'batch loss (live)' : `${runLegend(run)} · live`}
+                stroke={color}
+                strokeOpacity={0.35}
+                dot={false}
+                strokeWidth={1}
+                isAnimationActive={false}
+                legendType={single ? 'line' : 'none'}
+              />
+            ))}
+            {series.map(({ run, color, epochs }) => (
+              <Line
+                key={run.id}
+                data={epochs}
+                dataKey="loss"
+                name={single ? 'train loss (epoch mean)' : runLegend(run)}
+                stroke={color}
+                strokeWidth={2}
+                isAnimationActive={false}
+              />
+            ))}
           </LineChart>
         </ResponsiveContainer>
       </div>
       <div className="chart" data-testid="accuracy-chart">
-        <h3>Accuracy</h3>
+        <h3>Accuracy {single ? '' : <span className="subtle">(solid: test · dashed: train)</span>}</h3>
         <ResponsiveContainer width="100%" height={260}>
-          <LineChart data={epochPoints} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
             <YAxis type="number" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} width={48} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} />
+            <Tooltip formatter={tooltipValue} />
             <Legend />
-            <Line dataKey="trainAcc" name="train accuracy" stroke={COLORS.trainAcc} strokeWidth={2} isAnimationActive={false} />
-            <Line dataKey="testAcc" name="test accuracy" stroke={COLORS.testAcc} strokeWidth={2} isAnimationActive={false} />
+            {series.map(({ run, color, epochs }) => (
+              <Line
+                key={`${run.id}-train`}
+                data={epochs}
+                dataKey="trainAcc"
+                name={single ? 'train accuracy' : `${runLegend(run)} · train`}
+                stroke={single ? PALETTE[0] : color}
+                strokeDasharray={single ? undefined : '5 4'}
+                strokeWidth={single ? 2 : 1.5}
+                isAnimationActive={false}
+                legendType={single ? 'line' : 'none'}
+              />
+            ))}
+            {series.map(({ run, color, epochs }) => (
+              <Line
+                key={`${run.id}-test`}
+                data={epochs}
+                dataKey="testAcc"
+                name={single ? 'test accuracy' : runLegend(run)}
+                stroke={single ? PALETTE[1] : color}
+                strokeWidth={2}
+                isAnimationActive={false}
+              />
+            ))}
           </LineChart>
         </ResponsiveContainer>
       </div>

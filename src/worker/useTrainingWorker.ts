@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
-import { type RunRecord, runsReducer } from '../experiments/runHistory';
+import type { RunAction } from '../experiments/runHistory';
 import {
   type AdapterDescription,
   type BackendName,
@@ -25,7 +25,6 @@ export type DataState =
 export interface TrainingWorker {
   backend: BackendState;
   data: DataState;
-  runs: RunRecord[];
   activeRunId: string | null;
   /** What the worker held after the last run ended; the same after every run, or something leaks. */
   memoryAfterRun: MemoryUse | null;
@@ -47,12 +46,11 @@ function describeAdapter(adapter: AdapterDescription | null): string | null {
 }
 
 /** Owns the training worker: one per backend choice, replaced after a crash or a failed run. */
-export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): TrainingWorker {
+export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend: BackendName = 'webgpu'): TrainingWorker {
   const [backendName, setBackendName] = useState<BackendName>(initialBackend);
   const [generation, setGeneration] = useState(0);
   const [backend, setBackend] = useState<BackendState>({ status: 'starting', backend: initialBackend });
   const [data, setData] = useState<DataState>({ status: 'waiting' });
-  const [runs, dispatch] = useReducer(runsReducer, []);
   const [activeRunId, setActiveRunId] = useState<string | null>(null);
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const [summary, setSummary] = useState<NetworkSummary | null>(null);
@@ -142,7 +140,7 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
       worker.terminate();
       workerRef.current = null;
     };
-  }, [backendName, generation]);
+  }, [backendName, generation, dispatch]);
 
   const start = useCallback((config: TrainConfig) => {
     const worker = workerRef.current;
@@ -156,7 +154,7 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
       run: { id: runId, config, backend: state.backend, adapter: describeAdapter(state.adapter), startedAt: Date.now() },
     });
     worker.postMessage({ type: 'start', runId, config } satisfies ToWorker);
-  }, []);
+  }, [dispatch]);
 
   const stop = useCallback(() => {
     const runId = activeRunRef.current;
@@ -172,5 +170,5 @@ export function useTrainingWorker(initialBackend: BackendName = 'webgpu'): Train
     setBackendName(next);
   }, []);
 
-  return { backend, data, runs, activeRunId, memoryAfterRun, summary, summarize, start, stop, switchBackend };
+  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, stop, switchBackend };
 }

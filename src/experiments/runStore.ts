@@ -1,0 +1,173 @@
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { CONFIG_KEYS, DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import type { BatchLossSample, EpochReport } from '../train/engine';
+import type { RunRecord, RunStatus } from './runHistory';
+
+/**
+ * Run history in IndexedDB (through `idb`, which turns its request/event API into promises). Each record carries
+ * the version of its shape, so records written by older builds are migrated when read rather than lost.
+ */
+export const RUN_RECORD_VERSION = 2;
+
+export type StoredRun = RunRecord & { version: number };
+
+interface PlaygroundDb extends DBSchema {
+  runs: { key: string; value: StoredRun };
+}
+
+const DB_NAME = 'googlenet-playground';
+
+const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'interrupted'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+function readConfig(value: unknown): TrainConfig | null {
+  if (!isRecord(value)) return null;
+  const config = { ...DEFAULT_CONFIG };
+  for (const key of CONFIG_KEYS) {
+    const field = value[key];
+    if (typeof field !== 'number' || !Number.isFinite(field)) return null;
+    config[key] = field;
+  }
+  return config;
+}
+
+/**
+ * Brings a stored or imported record to the current shape, or returns null when it is not a run at all.
+ * Version 1 (no version field) had no name, no 'interrupted' status, and no examples-seen or elapsed-time figures.
+ */
+export function migrateRun(value: unknown): RunRecord | null {
+  if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return null;
+  const config = readConfig(value.config);
+  if (config === null || !Array.isArray(value.epochs) || typeof value.startedAt !== 'number') return null;
+  if (!STATUSES.includes(value.status as RunStatus)) return null;
+  if (typeof value.backend !== 'string') return null;
+  const epochsValid = value.epochs.every(
+    (e: unknown) => isRecord(e) && typeof e.epoch === 'number' && typeof e.trainLoss === 'number',
+  );
+  if (!epochsValid) return null;
+  const history = completeHistory(
+    config,
+    value.epochs as StoredEpoch[],
+    Array.isArray(value.batchLosses) ? (value.batchLosses as StoredSample[]) : [],
+  );
+  return {
+    id: value.id,
+    name: typeof value.name === 'string' ? value.name : '',
+    config,
+    backend: value.backend as RunRecord['backend'],
+    adapter: typeof value.adapter === 'string' ? value.adapter : null,
+    status: value.status as RunStatus,
+    startedAt: value.startedAt,
+    warmupSeconds: typeof value.warmupSeconds === 'number' ? value.warmupSeconds : null,
+    ...history,
+    error: typeof value.error === 'string' ? value.error : null,
+  };
+}
+
+type StoredEpoch = Omit<EpochReport, 'examplesSeen' | 'elapsedSeconds'> & Partial<EpochReport>;
+type StoredSample = Omit<BatchLossSample, 'examplesSeen' | 'elapsedSeconds'> & Partial<BatchLossSample>;
+
+/** Version 1 kept neither examples seen nor elapsed time; both follow from the config and the epoch times. */
+function completeHistory(config: TrainConfig, epochs: StoredEpoch[], samples: StoredSample[]) {
+  let elapsed = 0;
+  const endOfEpoch = [0];
+  const fullEpochs: EpochReport[] = epochs.map((e) => {
+    elapsed += e.epochSeconds;
+    endOfEpoch.push(e.elapsedSeconds ?? elapsed);
+    return { ...e, examplesSeen: e.examplesSeen ?? e.epoch * config.trainSubset, elapsedSeconds: e.elapsedSeconds ?? elapsed };
+  });
+  const fullSamples: BatchLossSample[] = samples.map((s) => {
+    const epochStart = endOfEpoch[s.epoch - 1] ?? elapsed;
+    const epochLength = (endOfEpoch[s.epoch] ?? epochStart) - epochStart;
+    return {
+      ...s,
+      examplesSeen:
+        s.examplesSeen ?? (s.epoch - 1) * config.trainSubset + Math.min(s.batch * config.batchSize, config.trainSubset),
+      elapsedSeconds: s.elapsedSeconds ?? epochStart + (s.batch / s.batchesPerEpoch) * epochLength,
+    };
+  });
+  return { epochs: fullEpochs, batchLosses: fullSamples };
+}
+
+export class RunStore {
+  private constructor(private readonly db: IDBPDatabase<PlaygroundDb>) {}
+
+  static async open(name = DB_NAME): Promise<RunStore> {
+    const db = await openDB<PlaygroundDb>(name, 1, {
+      upgrade(database) {
+        database.createObjectStore('runs', { keyPath: 'id' });
+      },
+    });
+    return new RunStore(db);
+  }
+
+  async save(run: RunRecord): Promise<void> {
+    await this.db.put('runs', { ...run, version: RUN_RECORD_VERSION });
+  }
+
+  async delete(runId: string): Promise<void> {
+    await this.db.delete('runs', runId);
+  }
+
+  /** Every stored run, migrated; a run that was training when the page went away is marked interrupted. */
+  async loadAll(): Promise<RunRecord[]> {
+    const stored: unknown[] = await this.db.getAll('runs');
+    return stored
+      .map(migrateRun)
+      .filter((run): run is RunRecord => run !== null)
+      .map((run) => (run.status === 'running' ? { ...run, status: 'interrupted' as const } : run))
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+const EXPORT_FORMAT = 'googlenet-playground-runs';
+
+export function exportRuns(runs: RunRecord[]): string {
+  return JSON.stringify({ format: EXPORT_FORMAT, version: RUN_RECORD_VERSION, runs }, null, 1);
+}
+
+export type ImportResult = { ok: true; runs: RunRecord[] } | { ok: false; message: string };
+
+/** Reads an exported file; anything malformed or foreign is refused whole, so nothing half-imports. */
+export function parseExportedRuns(text: string): ImportResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'This file is not JSON, so it is not a run export of this playground.' };
+  }
+  if (!isRecord(parsed) || parsed.format !== EXPORT_FORMAT || !Array.isArray(parsed.runs)) {
+    return { ok: false, message: `This JSON file is not a run export of this playground (no "format": "${EXPORT_FORMAT}").` };
+  }
+  const runs = parsed.runs.map(migrateRun);
+  const bad = runs.findIndex((run) => run === null);
+  if (bad >= 0) return { ok: false, message: `Run ${bad + 1} in this file is damaged or incomplete; nothing was imported.` };
+  return { ok: true, runs: runs as RunRecord[] };
+}
+
+const CSV_COLUMNS = ['name', 'status', 'backend', 'epochs_done', ...CONFIG_KEYS, 'train_loss', 'train_acc', 'test_acc', 'examples_per_sec'];
+
+/** One row per run with its settings and latest epoch, for spreadsheets. */
+export function runsToCsv(runs: RunRecord[]): string {
+  const quote = (value: string | number) => (typeof value === 'number' ? String(value) : `"${value.replaceAll('"', '""')}"`);
+  const rows = runs.map((run) => {
+    const last = run.epochs[run.epochs.length - 1];
+    return [
+      quote(run.name),
+      quote(run.status),
+      quote(run.backend),
+      run.epochs.length,
+      ...CONFIG_KEYS.map((key) => run.config[key]),
+      last?.trainLoss ?? '',
+      last?.trainAccuracy ?? '',
+      last?.testAccuracy ?? '',
+      last?.examplesPerSecond ?? '',
+    ].join(',');
+  });
+  return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
+}
