@@ -63,3 +63,22 @@ test('importing a corrupt file shows an error and leaves the history unchanged',
   await expect(app.runRows).toHaveCount(1);
   expect(await rowFigures(app.latestRun())).toEqual(before);
 });
+
+test('a run interrupted by a reload resumes from its last finished epoch, with one entry per epoch', async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await app.open({ ...TINY, epochs: 6, train: 32 }, true);
+  await app.expectWebGpuReady();
+  const row = app.latestRun();
+  await expect(row).toHaveAttribute('data-epochs-done', /^[1-4]$/, { timeout: 180_000 });
+  await page.reload();
+  await expect(app.latestRun()).toHaveAttribute('data-status', 'interrupted');
+  const kept = Number(await app.latestRun().getAttribute('data-epochs-done'));
+  expect(kept).toBeGreaterThanOrEqual(1);
+
+  await app.expectWebGpuReady();
+  await app.latestRun().getByRole('button', { name: 'resume' }).click();
+  await expect(app.latestRun()).toHaveAttribute('data-status', 'running');
+  await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await expect(app.latestRun()).toHaveAttribute('data-epoch-numbers', '1,2,3,4,5,6');
+  await expect(app.runRows).toHaveCount(1);
+});

@@ -145,6 +145,11 @@ export function App() {
         onSelect={setSelectedRunId}
         compared={compared}
         onToggleCompare={toggleCompare}
+        canStart={ready && !running}
+        onResume={(run) => {
+          setSelectedRunId(run.id);
+          worker.resume(run);
+        }}
       />
       <PresetComparison runs={history.runs} />
     </main>

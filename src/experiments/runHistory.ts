@@ -24,6 +24,7 @@ export interface RunRecord {
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
   | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt'> }
+  | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
   | { type: 'deleted'; runId: string }
   | { type: 'warmup'; runId: string; seconds: number }
@@ -54,6 +55,14 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
         ...runs,
         { ...action.run, name: '', status: 'running', warmupSeconds: null, epochs: [], batchLosses: [], error: null },
       ];
+    case 'resumed':
+      // Live samples of the unfinished epoch are dropped: that epoch is trained again from its start.
+      return update(runs, action.runId, (run) => ({
+        ...run,
+        status: 'running',
+        error: null,
+        batchLosses: run.batchLosses.filter((s) => s.epoch <= run.epochs.length),
+      }));
     case 'renamed':
       return update(runs, action.runId, (run) => ({ ...run, name: action.name.trim() }));
     case 'deleted':
@@ -76,4 +85,9 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
 
 export function latestEpoch(run: RunRecord): EpochReport | undefined {
   return run.epochs[run.epochs.length - 1];
+}
+
+/** A run cut off by Stop or by the page going away continues from its last finished epoch. */
+export function canResume(run: RunRecord): boolean {
+  return (run.status === 'interrupted' || run.status === 'stopped') && run.epochs.length < run.config.epochs;
 }

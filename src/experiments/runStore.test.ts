@@ -48,7 +48,7 @@ describe('RunStore', () => {
     const name = freshName();
     const store = await RunStore.open(name);
     store.close();
-    const raw = await openDB(name, 1);
+    const raw = await openDB(name, 2);
     const { name: _unused, epochs, batchLosses, ...firstShape } = run('old');
     await raw.put('runs', {
       ...firstShape,
@@ -59,6 +59,16 @@ describe('RunStore', () => {
     const reopened = await RunStore.open(name);
     expect(await reopened.loadAll()).toEqual([run('old')]);
     reopened.close();
+  });
+
+  it('keeps the runs of a database created before checkpoints existed (version 1)', async () => {
+    const name = freshName();
+    const v1 = await openDB(name, 1, { upgrade: (db) => void db.createObjectStore('runs', { keyPath: 'id' }) });
+    await v1.put('runs', { ...run('kept'), version: 2 });
+    v1.close();
+    const store = await RunStore.open(name);
+    expect((await store.loadAll()).map((r) => r.id)).toEqual(['kept']);
+    store.close();
   });
 
   it('deletes and updates', async () => {

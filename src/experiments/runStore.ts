@@ -1,6 +1,7 @@
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { IDBPDatabase } from 'idb';
 import { CONFIG_KEYS, DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport } from '../train/engine';
+import { DB_NAME, type PlaygroundDb, openPlaygroundDb } from './database';
 import type { RunRecord, RunStatus } from './runHistory';
 
 /**
@@ -9,13 +10,6 @@ import type { RunRecord, RunStatus } from './runHistory';
  */
 export const RUN_RECORD_VERSION = 2;
 
-export type StoredRun = RunRecord & { version: number };
-
-interface PlaygroundDb extends DBSchema {
-  runs: { key: string; value: StoredRun };
-}
-
-const DB_NAME = 'googlenet-playground';
 
 const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'interrupted'];
 
@@ -94,20 +88,17 @@ export class RunStore {
   private constructor(private readonly db: IDBPDatabase<PlaygroundDb>) {}
 
   static async open(name = DB_NAME): Promise<RunStore> {
-    const db = await openDB<PlaygroundDb>(name, 1, {
-      upgrade(database) {
-        database.createObjectStore('runs', { keyPath: 'id' });
-      },
-    });
-    return new RunStore(db);
+    return new RunStore(await openPlaygroundDb(name));
   }
 
   async save(run: RunRecord): Promise<void> {
     await this.db.put('runs', { ...run, version: RUN_RECORD_VERSION });
   }
 
+  /** Deletes the run and its checkpoint together. */
   async delete(runId: string): Promise<void> {
-    await this.db.delete('runs', runId);
+    const transaction = this.db.transaction(['runs', 'checkpoints'], 'readwrite');
+    await Promise.all([transaction.objectStore('runs').delete(runId), transaction.objectStore('checkpoints').delete(runId), transaction.done]);
   }
 
   /** Every stored run, migrated; a run that was training when the page went away is marked interrupted. */

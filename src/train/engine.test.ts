@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import { type FashionMnist, loadFashionMnist } from '../data/fashionMnist';
 import {
   type BatchLossSample,
+  type Checkpoint,
   DivergenceError,
   type EpochReport,
   MemoryLimitError,
@@ -144,5 +145,41 @@ describe('runTraining on real Fashion-MNIST', () => {
     );
     expect(steps).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
+    const config = { ...TINY, epochs: 3 };
+    const straight = await train(config);
+    const checkpoints: Checkpoint[] = [];
+    const controller = new AbortController();
+    await runTraining({
+      config,
+      data,
+      signal: controller.signal,
+      fence: immediateFence,
+      liveIntervalMs: Infinity,
+      onCheckpoint: async (checkpoint) => {
+        checkpoints.push(checkpoint);
+        if (checkpoint.epoch === 1) controller.abort();
+      },
+      callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: () => {} },
+    });
+    expect(checkpoints.map((c) => c.epoch)).toEqual([1]);
+    const resumed: EpochReport[] = [];
+    await runTraining({
+      config,
+      data,
+      signal: new AbortController().signal,
+      fence: immediateFence,
+      liveIntervalMs: Infinity,
+      resume: checkpoints[0],
+      callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: (report) => resumed.push(report) },
+    });
+    expect(resumed.map((e) => [e.epoch, e.step, e.examplesSeen])).toEqual([
+      [2, 8, 128],
+      [3, 12, 192],
+    ]);
+    expect(resumed.map((e) => e.trainLoss)).toEqual(straight.epochs.slice(1).map((e) => e.trainLoss));
+    expect(resumed.map((e) => e.testAccuracy)).toEqual(straight.epochs.slice(1).map((e) => e.testAccuracy));
   });
 });

@@ -63,10 +63,29 @@ export interface TrainingJob {
   liveIntervalMs: number;
   /** The device's largest storage buffer; a run that needs a bigger one is refused before its first step. */
   maxBufferBytes?: number;
+  /** Continue from this checkpoint instead of fresh weights. */
+  resume?: Checkpoint;
+  /** Called after each epoch's evaluation and before onEpoch, so a saved epoch always has its weights saved. */
+  onCheckpoint?: (checkpoint: Checkpoint) => Promise<void>;
   now?: () => number;
 }
 
 export type TrainingOutcome = 'completed' | 'stopped';
+
+/**
+ * Everything needed to continue a run after its last finished epoch: plain SGD keeps no optimiser state, and the
+ * batch order of every epoch follows from the seed, so the weights and the counters are enough.
+ */
+export interface Checkpoint {
+  epoch: number;
+  step: number;
+  examplesSeen: number;
+  elapsedSeconds: number;
+  /** The model's weights in `model.getWeights()` order. */
+  weights: Float32Array[];
+  /** The report of that epoch, so a page that missed it can record it before the run continues. */
+  report: EpochReport;
+}
 
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
@@ -189,6 +208,21 @@ export class TrainingSession {
     };
   }
 
+  /** Copies of the weights (one read per tensor, once per epoch). */
+  async readWeights(): Promise<Float32Array[]> {
+    return Promise.all(this.model.getWeights().map(async (w) => (await w.data()).slice() as Float32Array));
+  }
+
+  loadWeights(weights: Float32Array[]): void {
+    const current = this.model.getWeights();
+    if (weights.length !== current.length || weights.some((w, i) => w.length !== current[i]!.size)) {
+      throw new Error('The checkpoint does not fit this model: its weights have other shapes.');
+    }
+    const tensors = weights.map((w, i) => tf.tensor(w, current[i]!.shape));
+    this.model.setWeights(tensors);
+    tensors.forEach((t) => t.dispose());
+  }
+
   evaluate(): Promise<number> {
     return evaluateAccuracy(this.model, this.testSet, this.config.batchSize, this.config.resolution);
   }
@@ -220,10 +254,21 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   const trainCount = session.trainSet.count;
   const batchesPerEpoch = Math.ceil(trainCount / config.batchSize);
 
-  let step = 0;
-  let examplesSeen = 0;
+  const { resume } = job;
+  if (resume) {
+    try {
+      session.loadWeights(resume.weights);
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
+  }
+  const firstEpoch = resume ? resume.epoch + 1 : 1;
+  let step = resume?.step ?? 0;
+  let examplesSeen = resume?.examplesSeen ?? 0;
   let warmupSeconds = 0;
-  const runStart = now();
+  let stepsThisSession = 0;
+  const runStart = now() - (resume?.elapsedSeconds ?? 0) * 1000;
   let divergence: DivergenceError | null = null;
   let liveReadInFlight = false;
   let lastLiveRead = -Infinity;
@@ -259,7 +304,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   };
 
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
       const order = epochOrder(trainCount, config.seed, epoch);
       const sums = new DeviceSums();
       const epochStart = now();
@@ -272,9 +317,10 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           const stepStart = now();
           const result = session.trainStep(indices);
           step++;
+          stepsThisSession++;
           examplesSeen += indices.length;
           sums.add(result.loss, result.correct, indices.length);
-          if (step === 1) {
+          if (stepsThisSession === 1) {
             await fence();
             warmupSeconds = (now() - stepStart) / 1000;
             callbacks.onWarmup(warmupSeconds);
@@ -291,10 +337,10 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
         const train = await sums.read();
         if (!Number.isFinite(train.meanLoss)) throw divergence ?? new DivergenceError(epoch, batchesPerEpoch, train.meanLoss);
         const testAccuracy = await session.evaluate();
-        const warmupInEpoch = epoch === 1 && batchesPerEpoch > 1 ? warmupSeconds : 0;
+        const warmupInEpoch = epoch === firstEpoch && batchesPerEpoch > 1 ? warmupSeconds : 0;
         const firstBatchExamples = warmupInEpoch > 0 ? Math.min(config.batchSize, trainCount) : 0;
         sums.dispose();
-        callbacks.onEpoch({
+        const report: EpochReport = {
           epoch,
           trainLoss: train.meanLoss,
           trainAccuracy: train.accuracy,
@@ -306,7 +352,13 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           examplesSeen,
           elapsedSeconds: (now() - runStart) / 1000,
           numTensors: tf.memory().numTensors,
-        });
+        };
+        if (job.onCheckpoint) {
+          const { step: s, examplesSeen: seen, elapsedSeconds } = report;
+          const weights = await session.readWeights();
+          await job.onCheckpoint({ epoch, step: s, examplesSeen: seen, elapsedSeconds, weights, report });
+        }
+        callbacks.onEpoch(report);
       } finally {
         sums.dispose();
       }

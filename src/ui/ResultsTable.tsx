@@ -1,7 +1,7 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
-import { type RunRecord, latestEpoch } from '../experiments/runHistory';
+import { type RunRecord, canResume, latestEpoch } from '../experiments/runHistory';
 import { exportRuns, runsToCsv } from '../experiments/runStore';
 import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
@@ -15,6 +15,9 @@ interface Props {
   onSelect(runId: string): void;
   compared: ReadonlySet<string>;
   onToggleCompare(runId: string): void;
+  /** Whether a run can start now (backend and data ready, nothing training). */
+  canStart: boolean;
+  onResume(run: RunRecord): void;
 }
 
 function download(fileName: string, text: string, type: string): void {
@@ -61,7 +64,8 @@ function RunName({ run, onRename }: { run: RunRecord; onRename(name: string): vo
 }
 
 export function ResultsTable(props: Props) {
-  const { history, activeRunId, memoryAfterRun, selectedRunId, onSelect, compared, onToggleCompare } = props;
+  const { history, activeRunId, memoryAfterRun, selectedRunId, onSelect, compared, onToggleCompare, canStart, onResume } =
+    props;
   const { runs } = history;
   const [importProblem, setImportProblem] = useState<string | null>(null);
 
@@ -136,6 +140,7 @@ export function ResultsTable(props: Props) {
                   data-test-acc={last?.testAccuracy ?? ''}
                   data-examples-per-sec={last?.examplesPerSecond ?? ''}
                   data-tensors-per-epoch={run.epochs.map((e) => e.numTensors).join(',')}
+                  data-epoch-numbers={run.epochs.map((e) => e.epoch).join(',')}
                   aria-selected={run.id === selectedRunId}
                   className={run.id === selectedRunId ? 'selected' : undefined}
                   onClick={() => onSelect(run.id)}
@@ -166,6 +171,17 @@ export function ResultsTable(props: Props) {
                   <td title={run.adapter ?? undefined}>{run.backend}</td>
                   <td className="subtle">{reductions(run.config).join(', ') || 'faithful'}</td>
                   <td className="row-actions" onClick={(event) => event.stopPropagation()}>
+                    {canResume(run) && (
+                      <button
+                        type="button"
+                        className="link"
+                        disabled={!canStart}
+                        title={`Continue from epoch ${run.epochs.length + 1} with the same batch order and learning rate`}
+                        onClick={() => onResume(run)}
+                      >
+                        resume
+                      </button>
+                    )}
                     <button type="button" className="link" onClick={() => download(`${run.id}.json`, exportRuns([run]), 'application/json')}>
                       export
                     </button>

@@ -34,7 +34,13 @@ export interface NetworkSummary {
 
 export type ToWorker =
   | { type: 'init'; backend: BackendName; dataBaseUrl: string }
-  | { type: 'start'; runId: string; config: TrainConfig }
+  | {
+      type: 'start';
+      runId: string;
+      config: TrainConfig;
+      /** Continue the run from its checkpoint; the page has recorded this many epochs of it. */
+      resume?: { epochsRecorded: number };
+    }
   | { type: 'stop'; runId: string }
   | { type: 'summarize'; config: NetworkSummary['config'] };
 

@@ -1,5 +1,6 @@
 import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
-import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
+import { CheckpointStore } from '../experiments/database';
+import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
 import { summarizeNetwork } from './summarizeNetwork';
 import { type FromWorker, type ToWorker, assertNever } from './protocol';
@@ -37,6 +38,20 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
   }
 }
 
+let checkpoints: Promise<CheckpointStore> | null = null;
+const checkpointStore = () => (checkpoints ??= CheckpointStore.open());
+
+async function loadCheckpoint(runId: string, epochsRecorded: number): Promise<Checkpoint> {
+  const checkpoint = await (await checkpointStore()).load(runId);
+  if (checkpoint === undefined) throw new Error('This run has no saved checkpoint, so it cannot be resumed.');
+  // The checkpoint is written before its epoch is reported: the page may have missed that one report, never more.
+  if (checkpoint.epoch === epochsRecorded + 1) post({ type: 'epoch', runId, report: checkpoint.report });
+  else if (checkpoint.epoch !== epochsRecorded) {
+    throw new Error(`The checkpoint is of epoch ${checkpoint.epoch}, but the history has ${epochsRecorded} epochs.`);
+  }
+  return checkpoint;
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { runId, config } = message;
   if (data === null || device === null) {
@@ -51,9 +66,13 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   activeRun = { runId, controller };
   post({ type: 'run-started', runId });
   try {
+    const resume = message.resume ? await loadCheckpoint(runId, message.resume.epochsRecorded) : undefined;
+    const store = await checkpointStore();
     const outcome = await runTraining({
       config,
       data,
+      resume,
+      onCheckpoint: (checkpoint) => store.save(runId, checkpoint),
       fence: device.fence,
       maxBufferBytes: device.maxBufferBytes,
       signal: controller.signal,
@@ -64,6 +83,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         onEpoch: (report) => post({ type: 'epoch', runId, report }),
       },
     });
+    if (outcome === 'completed') await store.delete(runId);
     post({ type: 'run-ended', runId, outcome, memory: memoryUse() });
   } catch (error) {
     post({ type: 'run-failed', runId, message: (error as Error).message });

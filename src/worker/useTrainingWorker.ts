@@ -1,6 +1,6 @@
 import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
-import type { RunAction } from '../experiments/runHistory';
+import type { RunAction, RunRecord } from '../experiments/runHistory';
 import {
   type AdapterDescription,
   type BackendName,
@@ -31,6 +31,7 @@ export interface TrainingWorker {
   summary: NetworkSummary | null;
   summarize(config: NetworkSummary['config']): void;
   start(config: TrainConfig): void;
+  resume(run: RunRecord): void;
   stop(): void;
   switchBackend(backend: BackendName): void;
 }
@@ -156,6 +157,23 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     worker.postMessage({ type: 'start', runId, config } satisfies ToWorker);
   }, [dispatch]);
 
+  const resume = useCallback(
+    (run: RunRecord) => {
+      const worker = workerRef.current;
+      if (worker === null || backendRef.current.status !== 'ready' || activeRunRef.current !== null) return;
+      activeRunRef.current = run.id;
+      setActiveRunId(run.id);
+      dispatch({ type: 'resumed', runId: run.id });
+      worker.postMessage({
+        type: 'start',
+        runId: run.id,
+        config: run.config,
+        resume: { epochsRecorded: run.epochs.length },
+      } satisfies ToWorker);
+    },
+    [dispatch],
+  );
+
   const stop = useCallback(() => {
     const runId = activeRunRef.current;
     if (runId !== null) workerRef.current?.postMessage({ type: 'stop', runId } satisfies ToWorker);
@@ -170,5 +188,5 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     setBackendName(next);
   }, []);
 
-  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, stop, switchBackend };
+  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, resume, stop, switchBackend };
 }
