@@ -1,7 +1,6 @@
 import { IdxFormatError, gunzipIfNeeded, parseIdx } from './idx';
 
 export const IMAGE_SIDE = 28;
-export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
 
 export const CLASS_NAMES = [
   'T-shirt/top',

@@ -42,7 +42,7 @@ export function parseIdx(bytes: Uint8Array, fileName: string, expectedDims: numb
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 

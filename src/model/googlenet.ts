@@ -86,10 +86,6 @@ export function scaleInception(spec: InceptionChannels, width: number): Inceptio
   };
 }
 
-export function inceptionOutputChannels(spec: InceptionChannels): number {
-  return spec.branch1 + spec.branch2[1] + spec.branch3[1] + spec.branch4;
-}
-
 /** Names of the layers whose outputs end each stage, for shape checks and summaries. */
 export const STAGE_OUTPUT_LAYERS = ['b1_pool', 'b2_pool', 'b3_pool', 'b4_pool', 'b5_global_pool', 'logits'] as const;
 
