@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+/** Override to run a second suite beside a running one. */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 /** Debian's Chromium: Playwright must never download a browser of its own. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -2,8 +2,11 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
 import type { BackendName } from '../worker/protocol';
 
-/** 'interrupted': the page closed or reloaded while the run was training; its finished epochs are kept. */
-export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
+/**
+ * 'interrupted': the page closed or reloaded while the run was training; its finished epochs are kept.
+ * 'paused': waiting for its next turn in a race.
+ */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted' | 'paused';
 
 export interface RunRecord {
   id: string;
@@ -76,7 +79,7 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
     case 'ended':
       return update(runs, action.runId, (run) => ({
         ...run,
-        status: action.outcome === 'completed' ? 'done' : 'stopped',
+        status: ({ completed: 'done', stopped: 'stopped', paused: 'paused' } as const)[action.outcome],
       }));
     case 'failed':
       return update(runs, action.runId, (run) => ({ ...run, status: 'failed', error: action.message }));
@@ -89,5 +92,6 @@ export function latestEpoch(run: RunRecord): EpochReport | undefined {
 
 /** A run cut off by Stop or by the page going away continues from its last finished epoch. */
 export function canResume(run: RunRecord): boolean {
-  return (run.status === 'interrupted' || run.status === 'stopped') && run.epochs.length < run.config.epochs;
+  const cutOff = run.status === 'interrupted' || run.status === 'stopped' || run.status === 'paused';
+  return cutOff && run.epochs.length < run.config.epochs;
 }

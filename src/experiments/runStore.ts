@@ -11,7 +11,7 @@ import type { RunRecord, RunStatus } from './runHistory';
 export const RUN_RECORD_VERSION = 2;
 
 
-const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'interrupted'];
+const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'interrupted', 'paused'];
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 

@@ -65,12 +65,15 @@ export interface TrainingJob {
   maxBufferBytes?: number;
   /** Continue from this checkpoint instead of fresh weights. */
   resume?: Checkpoint;
+  /** Pause after this epoch instead of running to the config's last one. */
+  untilEpoch?: number;
   /** Called after each epoch's evaluation and before onEpoch, so a saved epoch always has its weights saved. */
   onCheckpoint?: (checkpoint: Checkpoint) => Promise<void>;
   now?: () => number;
 }
 
-export type TrainingOutcome = 'completed' | 'stopped';
+/** 'paused': it finished the epoch it was asked to stop after (a race hands the GPU to the next run). */
+export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
 
 /**
  * Everything needed to continue a run after its last finished epoch: plain SGD keeps no optimiser state, and the
@@ -304,7 +307,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   };
 
   try {
-    for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
+    const lastEpoch = Math.min(job.untilEpoch ?? config.epochs, config.epochs);
+    for (let epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
       const order = epochOrder(trainCount, config.seed, epoch);
       const sums = new DeviceSums();
       const epochStart = now();
@@ -363,7 +367,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
         sums.dispose();
       }
     }
-    return 'completed';
+    return lastEpoch === config.epochs ? 'completed' : 'paused';
   } finally {
     session.dispose();
   }

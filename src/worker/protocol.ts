@@ -40,6 +40,8 @@ export type ToWorker =
       config: TrainConfig;
       /** Continue the run from its checkpoint; the page has recorded this many epochs of it. */
       resume?: { epochsRecorded: number };
+      /** Pause after this epoch (race mode). */
+      untilEpoch?: number;
     }
   | { type: 'stop'; runId: string }
   | { type: 'summarize'; config: NetworkSummary['config'] };

@@ -72,6 +72,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
       config,
       data,
       resume,
+      untilEpoch: message.untilEpoch,
       onCheckpoint: (checkpoint) => store.save(runId, checkpoint),
       fence: device.fence,
       maxBufferBytes: device.maxBufferBytes,
