@@ -7,7 +7,7 @@ import {
   queryFromConfig,
   validateDraft,
 } from './config/trainConfig';
-import type { StudyPreset } from './experiments/presets';
+import { D2L_STUDY, type StudyPreset, presetShown } from './experiments/presets';
 import { BackendStatus } from './ui/BackendStatus';
 import { ModelSummary } from './ui/ModelSummary';
 import { PresetComparison } from './ui/PresetComparison';
@@ -16,9 +16,25 @@ import { RunProgress } from './ui/RunProgress';
 import { SettingsForm } from './ui/SettingsForm';
 import { TrainingCharts } from './ui/TrainingCharts';
 import { useRunHistory } from './experiments/useRunHistory';
+import { useRunQueue } from './experiments/useRunQueue';
+import { BatchSizeLab } from './ui/BatchSizeLab';
+import { ClassroomBar } from './ui/ClassroomBar';
+import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
+import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
 
 const fromUrl = configFromQuery(window.location.search);
+const viewFromUrl = viewFromQuery(window.location.search);
+const urlWarnings = [...fromUrl.warnings, ...viewFromUrl.warnings];
+
+function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
+  return {
+    ...draft,
+    batchSize: String(preset.config.batchSize),
+    learningRate: String(preset.config.learningRate),
+    epochs: String(preset.config.epochs),
+  };
+}
 
 export function App() {
   const history = useRunHistory();
@@ -33,10 +49,25 @@ export function App() {
       return next;
     });
   const [linkStatus, setLinkStatus] = useState<string | null>(null);
+  const [view, setView] = useState<ViewSettings>(viewFromUrl.view);
+  useEffect(() => {
+    document.documentElement.dataset.theme = view.theme;
+    document.documentElement.classList.toggle('presenter', view.presenter);
+    // The address bar always holds the current view, so a copied or bookmarked URL shows the class the same page.
+    const url = new URL(window.location.href);
+    queryFromView(view, url.searchParams);
+    window.history.replaceState(null, '', url);
+  }, [view]);
   const autostartPending = useRef(fromUrl.autostart);
   const validation = useMemo(() => validateDraft(draft), [draft]);
-  const running = worker.activeRunId !== null;
   const ready = worker.backend.status === 'ready' && worker.data.status === 'ready';
+  const queue = useRunQueue(history.runs, {
+    idle: ready && worker.activeRunId === null,
+    start: worker.start,
+    resume: worker.resume,
+  });
+  const queueBusy = queue.current !== null || queue.pending.length > 0;
+  const running = worker.activeRunId !== null || queueBusy;
 
   const disabledReason = !ready
     ? worker.backend.status === 'failed' || worker.data.status === 'failed'
@@ -46,11 +77,32 @@ export function App() {
       ? 'Fix the highlighted settings first.'
       : null;
 
+  const stop = () => {
+    queue.cancel();
+    worker.stop();
+  };
+
+  const stepPreset = (direction: 1 | -1) => {
+    if (running) return;
+    const current = presetShown(draft);
+    const index = current === undefined ? (direction === 1 ? -1 : 0) : D2L_STUDY.indexOf(current);
+    const next = D2L_STUDY[(index + direction + D2L_STUDY.length) % D2L_STUDY.length]!;
+    setDraft((d) => applyPreset(d, next));
+  };
+
   const train = () => {
-    if (!validation.ok || !ready) return;
+    if (!validation.ok || !ready || running) return;
     setSelectedRunId(undefined);
     worker.start(validation.config);
   };
+
+  useClassroomShortcuts({
+    train,
+    stop,
+    'next-preset': () => stepPreset(1),
+    'previous-preset': () => stepPreset(-1),
+    'toggle-presenter': () => setView((v) => ({ ...v, presenter: !v.presenter })),
+  });
 
   useEffect(() => {
     if (autostartPending.current && ready && validation.ok) {
@@ -84,7 +136,8 @@ export function App() {
       setLinkStatus('Fix the highlighted settings to make a link.');
       return;
     }
-    const url = `${window.location.origin}${window.location.pathname}?${queryFromConfig(validation.config, true)}`;
+    const query = queryFromView(view, new URLSearchParams(queryFromConfig(validation.config, true)));
+    const url = `${window.location.origin}${window.location.pathname}?${query}`;
     try {
       await navigator.clipboard.writeText(url);
       setLinkStatus('Link copied: it opens the app and starts this run.');
@@ -102,9 +155,10 @@ export function App() {
           batch-size study from <em>Dive into Deep Learning</em>.
         </p>
       </header>
-      {fromUrl.warnings.length > 0 && (
+      <ClassroomBar view={view} onChange={setView} />
+      {urlWarnings.length > 0 && (
         <div className="alert" role="alert" data-testid="url-warnings">
-          {fromUrl.warnings.map((w) => (
+          {urlWarnings.map((w) => (
             <p key={w}>{w}</p>
           ))}
         </div>
@@ -119,18 +173,12 @@ export function App() {
         draft={draft}
         errors={validation.ok ? {} : validation.errors}
         running={running}
+        controls={view.controls}
         disabledReason={disabledReason}
         onChange={(key: ConfigKey, value: string) => setDraft((d) => ({ ...d, [key]: value }))}
-        onPreset={(preset: StudyPreset) =>
-          setDraft((d) => ({
-            ...d,
-            batchSize: String(preset.config.batchSize),
-            learningRate: String(preset.config.learningRate),
-            epochs: String(preset.config.epochs),
-          }))
-        }
+        onPreset={(preset: StudyPreset) => setDraft((d) => applyPreset(d, preset))}
         onTrain={train}
-        onStop={worker.stop}
+        onStop={stop}
         onCopyLink={() => void copyLink()}
         linkStatus={linkStatus}
       />
@@ -151,7 +199,23 @@ export function App() {
           worker.resume(run);
         }}
       />
-      <PresetComparison runs={history.runs} />
+      <BatchSizeLab
+        baseConfig={validation.ok ? validation.config : null}
+        runs={history.runs}
+        canStart={ready && !running}
+        disabledReason={running ? null : disabledReason}
+        queue={queue}
+        onRun={queue.enqueue}
+        controls={view.controls}
+      />
+      <PresetComparison
+        runs={history.runs}
+        seed={validation.ok ? validation.config.seed : null}
+        canStart={ready && !running}
+        disabledReason={running ? null : disabledReason}
+        queue={queue}
+        onQueue={queue.enqueue}
+      />
     </main>
   );
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import { type ConfigDraft, DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 
 /** Figures reported by "Dive into Deep Learning" for GoogLeNet on Fashion-MNIST at 96×96 on a CUDA GPU. */
 export interface ArticleFigures {
@@ -35,14 +35,55 @@ export const D2L_STUDY: readonly StudyPreset[] = [
   preset(0.05, 1000, 50, { trainLoss: 0.269, trainAccuracy: 0.897, testAccuracy: 0.882, examplesPerSecond: 2898 }),
 ];
 
-/** The study preset whose optimisation settings (lr, batch, epochs) a config uses, if any. */
+/** The study preset whose learning rate and batch size a config uses (each pair occurs once in the study). */
 export function matchingPreset(config: TrainConfig): StudyPreset | undefined {
+  return D2L_STUDY.find((p) => p.config.learningRate === config.learningRate && p.config.batchSize === config.batchSize);
+}
+
+/** The preset the form's fields show, matched on all three optimisation settings, valid or not as a whole. */
+export function presetShown(draft: Pick<ConfigDraft, 'batchSize' | 'learningRate' | 'epochs'>): StudyPreset | undefined {
   return D2L_STUDY.find(
     (p) =>
-      p.config.learningRate === config.learningRate &&
-      p.config.batchSize === config.batchSize &&
-      p.config.epochs === config.epochs,
+      p.config.batchSize === Number(draft.batchSize) &&
+      p.config.learningRate === Number(draft.learningRate) &&
+      p.config.epochs === Number(draft.epochs),
   );
+}
+
+export type StudyScale = 'faithful' | 'reduced' | 'classroom';
+
+interface ScaleSpec {
+  label: string;
+  /** Replaces the faithful data and model settings; null keeps them. */
+  reduce: Pick<TrainConfig, 'trainSubset' | 'testSubset' | 'resolution' | 'width'> | null;
+  epochDivisor: number;
+}
+
+/** One setting that shrinks all five presets alike, so their comparison keeps its meaning. */
+export const STUDY_SCALES: Record<StudyScale, ScaleSpec> = {
+  faithful: { label: 'Faithful (96×96, full data: hours)', reduce: null, epochDivisor: 1 },
+  reduced: {
+    label: 'Reduced (48×48, width ½, 12,000 images, epochs ÷ 5)',
+    reduce: { trainSubset: 12_000, testSubset: 2_000, resolution: 48, width: 0.5 },
+    epochDivisor: 5,
+  },
+  classroom: {
+    label: 'Classroom (32×32, width ¼, 2,000 images, epochs ÷ 10)',
+    reduce: { trainSubset: 2_000, testSubset: 500, resolution: 32, width: 0.25 },
+    epochDivisor: 10,
+  },
+};
+
+/** A preset at a scale, with the given seed: every run of a study shares it, and so its initial weights. */
+export function scaledPresetConfig(preset: StudyPreset, scale: StudyScale, seed: number): TrainConfig {
+  const spec = STUDY_SCALES[scale];
+  return {
+    ...preset.config,
+    ...spec.reduce,
+    epochs: Math.ceil(preset.config.epochs / spec.epochDivisor),
+    batchSize: Math.min(preset.config.batchSize, spec.reduce?.trainSubset ?? preset.config.batchSize),
+    seed,
+  };
 }
 
 /** Where a config departs from the faithful d2l data and model, in words ("96×96 → 32×32"). */

@@ -22,11 +22,16 @@ export interface RunRecord {
   epochs: EpochReport[];
   batchLosses: BatchLossSample[];
   error: string | null;
+  /** The lab or study queue that made the run, if one did. */
+  group: string | null;
 }
+
+let runCounter = 0;
+export const newRunId = (): string => `run-${Date.now().toString(36)}-${++runCounter}`;
 
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
-  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt'> }
+  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group'> }
   | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
   | { type: 'deleted'; runId: string }

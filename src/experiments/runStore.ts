@@ -56,6 +56,7 @@ export function migrateRun(value: unknown): RunRecord | null {
     warmupSeconds: typeof value.warmupSeconds === 'number' ? value.warmupSeconds : null,
     ...history,
     error: typeof value.error === 'string' ? value.error : null,
+    group: typeof value.group === 'string' ? value.group : null,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   DivergenceError,
   type EpochReport,
   MemoryLimitError,
+  type TrainingJob,
   immediateFence,
   runTraining,
 } from './engine';
@@ -32,6 +33,20 @@ const TINY: TrainConfig = {
   resolution: 16,
   width: 0.0625,
 };
+
+/** One call of the loop with live samples off, as a checkpointed or raced run makes it. */
+const trainQuietly = (job: Pick<TrainingJob, 'config' | 'resume' | 'untilEpoch' | 'onCheckpoint'> & {
+  signal?: AbortSignal;
+  onEpoch?: (report: EpochReport) => void;
+}) =>
+  runTraining({
+    data,
+    fence: immediateFence,
+    liveIntervalMs: Infinity,
+    ...job,
+    signal: job.signal ?? new AbortController().signal,
+    callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: job.onEpoch ?? (() => {}) },
+  });
 
 async function train(config: TrainConfig, signal = new AbortController().signal) {
   const epochs: EpochReport[] = [];
@@ -152,34 +167,44 @@ describe('runTraining on real Fashion-MNIST', () => {
     const straight = await train(config);
     const checkpoints: Checkpoint[] = [];
     const controller = new AbortController();
-    await runTraining({
+    await trainQuietly({
       config,
-      data,
       signal: controller.signal,
-      fence: immediateFence,
-      liveIntervalMs: Infinity,
       onCheckpoint: async (checkpoint) => {
         checkpoints.push(checkpoint);
         if (checkpoint.epoch === 1) controller.abort();
       },
-      callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: () => {} },
     });
     expect(checkpoints.map((c) => c.epoch)).toEqual([1]);
     const resumed: EpochReport[] = [];
-    await runTraining({
-      config,
-      data,
-      signal: new AbortController().signal,
-      fence: immediateFence,
-      liveIntervalMs: Infinity,
-      resume: checkpoints[0],
-      callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: (report) => resumed.push(report) },
-    });
+    await trainQuietly({ config, resume: checkpoints[0], onEpoch: (report) => resumed.push(report) });
     expect(resumed.map((e) => [e.epoch, e.step, e.examplesSeen])).toEqual([
       [2, 8, 128],
       [3, 12, 192],
     ]);
     expect(resumed.map((e) => e.trainLoss)).toEqual(straight.epochs.slice(1).map((e) => e.trainLoss));
     expect(resumed.map((e) => e.testAccuracy)).toEqual(straight.epochs.slice(1).map((e) => e.testAccuracy));
+  });
+
+  it('pauses after the epoch it is asked to, and a run raced in turns matches one trained straight through', async () => {
+    const config = { ...TINY, epochs: 3 };
+    const straight = await train(config);
+    const reports: EpochReport[] = [];
+    const outcomes: string[] = [];
+    let checkpoint: Checkpoint | undefined;
+    for (const untilEpoch of [1, 2, 3]) {
+      outcomes.push(
+        await trainQuietly({
+          config,
+          resume: checkpoint,
+          untilEpoch,
+          onCheckpoint: async (saved) => void (checkpoint = saved),
+          onEpoch: (report) => reports.push(report),
+        }),
+      );
+    }
+    expect(outcomes).toEqual(['paused', 'paused', 'completed']);
+    expect(reports.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(reports.map((e) => e.trainLoss)).toEqual(straight.epochs.map((e) => e.trainLoss));
   });
 });

@@ -159,6 +159,7 @@ export function ResultsTable(props: Props) {
                   </td>
                   <td onClick={(event) => event.stopPropagation()}>
                     <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
+                    {run.group && <div className="subtle">{run.group}</div>}
                   </td>
                   <td>
                     {run.epochs.length} / {run.config.epochs}

@@ -1,5 +1,6 @@
 import { CONFIG_KEYS, type ConfigDraft, type ConfigKey, FIELD_SPECS, type FieldErrors } from '../config/trainConfig';
-import { D2L_STUDY, type StudyPreset } from '../experiments/presets';
+import { D2L_STUDY, type StudyPreset, presetShown } from '../experiments/presets';
+import type { ControlsMode } from './classroom';
 
 const HINTS: Record<ConfigKey, string> = {
   batchSize: 'images per SGD update',
@@ -16,6 +17,8 @@ interface Props {
   draft: ConfigDraft;
   errors: FieldErrors;
   running: boolean;
+  /** Locked: shown but not editable; hidden: only the settings in one line and Train/Stop. */
+  controls: ControlsMode;
   disabledReason: string | null;
   onChange(key: ConfigKey, value: string): void;
   onPreset(preset: StudyPreset): void;
@@ -26,17 +29,36 @@ interface Props {
 }
 
 export function SettingsForm(props: Props) {
-  const { draft, errors, running, disabledReason } = props;
+  const { draft, errors, running, controls, disabledReason } = props;
+  const editable = !running && controls === 'shown';
+  const hidden = controls === 'hidden';
+  const shownPreset = presetShown(draft);
   return (
     <section className="panel settings" aria-label="Training settings">
-      <h2>Settings</h2>
-      <div className="presets" role="group" aria-label="d2l presets">
-        {D2L_STUDY.map((preset) => (
-          <button key={preset.id} type="button" disabled={running} onClick={() => props.onPreset(preset)}>
-            {preset.label}
-          </button>
-        ))}
-      </div>
+      <h2>
+        Settings{' '}
+        {controls === 'locked' && <span className="subtle">locked by the presenter</span>}
+        {hidden && (
+          <span className="subtle" data-testid="settings-summary">
+            {CONFIG_KEYS.map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
+          </span>
+        )}
+      </h2>
+      {!hidden && (
+        <div className="presets" role="group" aria-label="d2l presets">
+          {D2L_STUDY.map((preset) => (
+            <button
+              key={preset.id}
+              type="button"
+              disabled={!editable}
+              aria-pressed={preset === shownPreset}
+              onClick={() => props.onPreset(preset)}
+            >
+              {preset.label}
+            </button>
+          ))}
+        </div>
+      )}
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -44,7 +66,7 @@ export function SettingsForm(props: Props) {
         }}
         noValidate
       >
-        <div className="fields">
+        <div className="fields" hidden={hidden}>
           {CONFIG_KEYS.map((key) => {
             const id = `field-${key}`;
             const error = errors[key];
@@ -56,7 +78,7 @@ export function SettingsForm(props: Props) {
                   name={FIELD_SPECS[key].query}
                   inputMode="decimal"
                   value={draft[key]}
-                  disabled={running}
+                  disabled={!editable}
                   aria-invalid={error !== undefined}
                   aria-describedby={`${id}-note`}
                   onChange={(event) => props.onChange(key, event.target.value)}

@@ -1,6 +1,7 @@
 import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
 import type { RunAction, RunRecord } from '../experiments/runHistory';
+import type { QueuedTurn } from '../experiments/runQueue';
 import {
   type AdapterDescription,
   type BackendName,
@@ -10,6 +11,7 @@ import {
   type ToWorker,
   assertNever,
 } from './protocol';
+import { newRunId } from '../experiments/runHistory';
 
 export type BackendState =
   | { status: 'starting'; backend: BackendName }
@@ -30,16 +32,15 @@ export interface TrainingWorker {
   memoryAfterRun: MemoryUse | null;
   summary: NetworkSummary | null;
   summarize(config: NetworkSummary['config']): void;
-  start(config: TrainConfig): void;
-  resume(run: RunRecord): void;
+  /** Starts a new run; a queued turn names its run and where it pauses. */
+  start(config: TrainConfig, turn?: QueuedTurn): void;
+  resume(run: RunRecord, untilEpoch?: number): void;
   stop(): void;
   switchBackend(backend: BackendName): void;
 }
 
 const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
 
-let runCounter = 0;
-const newRunId = () => `run-${Date.now().toString(36)}-${++runCounter}`;
 
 function describeAdapter(adapter: AdapterDescription | null): string | null {
   if (adapter === null) return null;
@@ -143,22 +144,32 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     };
   }, [backendName, generation, dispatch]);
 
-  const start = useCallback((config: TrainConfig) => {
-    const worker = workerRef.current;
-    const state = backendRef.current;
-    if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
-    const runId = newRunId();
-    activeRunRef.current = runId;
-    setActiveRunId(runId);
-    dispatch({
-      type: 'created',
-      run: { id: runId, config, backend: state.backend, adapter: describeAdapter(state.adapter), startedAt: Date.now() },
-    });
-    worker.postMessage({ type: 'start', runId, config } satisfies ToWorker);
-  }, [dispatch]);
+  const start = useCallback(
+    (config: TrainConfig, turn?: QueuedTurn) => {
+      const worker = workerRef.current;
+      const state = backendRef.current;
+      if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
+      const runId = turn?.runId ?? newRunId();
+      activeRunRef.current = runId;
+      setActiveRunId(runId);
+      dispatch({
+        type: 'created',
+        run: {
+          id: runId,
+          config,
+          backend: state.backend,
+          adapter: describeAdapter(state.adapter),
+          startedAt: Date.now(),
+          group: turn?.group ?? null,
+        },
+      });
+      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch } satisfies ToWorker);
+    },
+    [dispatch],
+  );
 
   const resume = useCallback(
-    (run: RunRecord) => {
+    (run: RunRecord, untilEpoch?: number) => {
       const worker = workerRef.current;
       if (worker === null || backendRef.current.status !== 'ready' || activeRunRef.current !== null) return;
       activeRunRef.current = run.id;
@@ -169,6 +180,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         runId: run.id,
         config: run.config,
         resume: { epochsRecorded: run.epochs.length },
+        untilEpoch,
       } satisfies ToWorker);
     },
     [dispatch],

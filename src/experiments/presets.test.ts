@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../config/trainConfig';
+import { D2L_STUDY, matchingPreset, presetShown, reductions, scaledPresetConfig } from './presets';
+
+describe('the d2l study presets', () => {
+  it('are the five settings of the article, each a distinct (lr, batch) pair', () => {
+    expect(D2L_STUDY.map((p) => [p.config.learningRate, p.config.batchSize, p.config.epochs])).toEqual([
+      [0.05, 64, 25], [0.02, 512, 20], [0.02, 128, 20], [0.02, 8, 10], [0.05, 1000, 50],
+    ]);
+    for (const preset of D2L_STUDY) expect(matchingPreset({ ...preset.config, epochs: 1, resolution: 32 })).toBe(preset);
+    expect(matchingPreset({ ...DEFAULT_CONFIG, batchSize: 63 })).toBeUndefined();
+  });
+
+  it('keep the faithful settings at full scale, and shrink every preset alike otherwise', () => {
+    const [first, , , , last] = D2L_STUDY;
+    expect(scaledPresetConfig(first!, 'faithful', 1)).toEqual(first!.config);
+    const classroom = D2L_STUDY.map((p) => scaledPresetConfig(p, 'classroom', 7));
+    expect(classroom.map((c) => c.epochs)).toEqual([3, 2, 2, 1, 5]);
+    expect(new Set(classroom.map((c) => `${c.resolution} ${c.width} ${c.trainSubset} ${c.seed}`))).toEqual(new Set(['32 0.25 2000 7']));
+    expect(reductions(scaledPresetConfig(last!, 'reduced', 1))).toEqual([
+      '12000 of 60000 training images', '2000 of 10000 test images', '48×48 input', 'width × 0.5',
+    ]);
+  });
+
+  it('recognise the preset the form shows even when the rest of the form is invalid', () => {
+    expect(presetShown({ batchSize: '512', learningRate: '0.02', epochs: '20' })).toBe(D2L_STUDY[1]);
+    expect(presetShown({ batchSize: '512', learningRate: '0.02', epochs: '3' })).toBeUndefined();
+  });
+});

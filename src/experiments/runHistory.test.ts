@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../config/trainConfig';
+import type { EpochReport } from '../train/engine';
+import { type RunRecord, canResume, runsReducer } from './runHistory';
+
+const created = (id: string, epochs = 2): RunRecord[] =>
+  runsReducer([], {
+    type: 'created',
+    run: { id, config: { ...DEFAULT_CONFIG, epochs }, backend: 'webgpu', adapter: null, startedAt: 1, group: 'Batch-size lab #1' },
+  });
+
+const epoch = (n: number) => ({ epoch: n, trainLoss: 1 }) as EpochReport;
+
+describe('runsReducer', () => {
+  it('pauses a raced run between its turns and lets it resume until its last epoch', () => {
+    let runs = created('a');
+    expect(runs[0]).toMatchObject({ status: 'running', group: 'Batch-size lab #1', epochs: [] });
+    runs = runsReducer(runs, { type: 'epoch', runId: 'a', report: epoch(1) });
+    runs = runsReducer(runs, { type: 'ended', runId: 'a', outcome: 'paused' });
+    expect(runs[0]!.status).toBe('paused');
+    expect(canResume(runs[0]!)).toBe(true);
+    runs = runsReducer(runs, { type: 'resumed', runId: 'a' });
+    runs = runsReducer(runs, { type: 'epoch', runId: 'a', report: epoch(2) });
+    runs = runsReducer(runs, { type: 'ended', runId: 'a', outcome: 'completed' });
+    expect(runs[0]!.status).toBe('done');
+    expect(canResume(runs[0]!)).toBe(false);
+  });
+});
