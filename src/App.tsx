@@ -3,7 +3,9 @@ import {
   type ConfigDraft,
   type ConfigKey,
   configFromQuery,
+  type NetworkShape,
   draftFromConfig,
+  networkShape,
   queryFromConfig,
   validateDraft,
 } from './config/trainConfig';
@@ -116,15 +118,14 @@ export function App() {
   }, [ready, validation, worker]);
 
   const { summarize } = worker;
-  const shape = validation.ok ? validation.config : null;
-  const [resolution, width, batchSize] = [shape?.resolution, shape?.width, shape?.batchSize];
+  // A string, so that the effect runs when the network changes rather than on every edit of the form.
+  const shapeKey = validation.ok ? JSON.stringify(networkShape(validation.config)) : null;
   useEffect(() => {
-    if (resolution === undefined || width === undefined || batchSize === undefined) return;
-    if (worker.backend.status !== 'ready' || running) return;
+    if (shapeKey === null || worker.backend.status !== 'ready' || running) return;
     // Debounced: building the network to measure it takes a moment at full size.
-    const timer = setTimeout(() => summarize({ resolution, width, batchSize }), 250);
+    const timer = setTimeout(() => summarize(JSON.parse(shapeKey) as NetworkShape), 250);
     return () => clearTimeout(timer);
-  }, [resolution, width, batchSize, worker.backend.status, running, summarize]);
+  }, [shapeKey, worker.backend.status, running, summarize]);
 
   const shownRun = history.runs.find((r) => r.id === selectedRunId) ?? history.runs[history.runs.length - 1];
   const comparedRuns = history.runs.filter((run) => compared.has(run.id));

@@ -56,7 +56,7 @@ export interface BenchProbes {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function macsPerExample(config: TrainConfig): number {
-  const model = buildFashionMnistGoogLeNet(config, config.seed);
+  const model = buildFashionMnistGoogLeNet(config);
   const macs = summarizeModel(model).totalMacs;
   model.dispose();
   return macs;

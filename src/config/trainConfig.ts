@@ -1,3 +1,10 @@
+export type ModelVariant = 'd2l' | 'paper';
+export type Activation = 'relu' | 'leaky-relu' | 'elu' | 'tanh';
+export type PoolBranch = 'max' | 'avg';
+export type WeightInit = 'xavier' | 'kaiming';
+export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+export type LrSchedule = 'constant' | 'step' | 'cosine';
+
 /** Every hyper-parameter of a run, in one typed object that round-trips through the URL. */
 export interface TrainConfig {
   batchSize: number;
@@ -12,9 +19,58 @@ export interface TrainConfig {
   /** Multiplier applied to every channel count of the network (1 = the faithful model). */
   width: number;
   seed: number;
+  /** d2l's variant (1 channel, 'same' pools) or the paper's (3 channels, ceil-mode pools, dropout, aux heads). */
+  model: ModelVariant;
+  /** Classifiers after 4a and 4d whose losses count 0.3 each in training; never used for evaluation. */
+  auxHeads: boolean;
+  /** Dropout 0.4 before the final layer. */
+  dropout: boolean;
+  /** Batch normalisation after every convolution (Inception v2). */
+  batchNorm: boolean;
+  activation: Activation;
+  /** The 5×5 branch as two stacked 3×3 convolutions (Inception v3). */
+  factorize5x5: boolean;
+  poolBranch: PoolBranch;
+  init: WeightInit;
+  optimizer: OptimizerName;
+  /** L2 penalty added to every gradient, as PyTorch's weight_decay (0 = off). */
+  weightDecay: number;
+  schedule: LrSchedule;
+  /** Step schedule: multiply the learning rate by `gamma` every `stepSize` epochs. */
+  stepSize: number;
+  gamma: number;
+  /** Epochs over which the learning rate ramps linearly from 0 (0 = no warm-up). */
+  warmupEpochs: number;
+  /** Random-crop augmentation: pad this many pixels (of the 28×28 image) and crop back at a random offset; 0 = off. */
+  cropPadding: number;
+  /** Random horizontal flips. */
+  flip: boolean;
 }
 
 export type ConfigKey = keyof TrainConfig;
+
+/** The settings that change the network itself (and so its summary), beyond resolution and width. */
+export const ARCHITECTURE_KEYS = [
+  'model',
+  'auxHeads',
+  'dropout',
+  'batchNorm',
+  'activation',
+  'factorize5x5',
+  'poolBranch',
+  'init',
+] as const satisfies readonly ConfigKey[];
+
+export type ArchitectureOptions = Pick<TrainConfig, (typeof ARCHITECTURE_KEYS)[number]>;
+
+/** What the model summary depends on: the network, and the batch for the memory estimate. */
+export type NetworkShape = Pick<TrainConfig, 'resolution' | 'width' | 'batchSize'> & ArchitectureOptions;
+
+export function networkShape(config: TrainConfig): NetworkShape {
+  const shape: Record<string, unknown> = { resolution: config.resolution, width: config.width, batchSize: config.batchSize };
+  for (const key of ARCHITECTURE_KEYS) shape[key] = config[key];
+  return shape as NetworkShape;
+}
 
 export const FASHION_MNIST_TRAIN_SIZE = 60_000;
 export const FASHION_MNIST_TEST_SIZE = 10_000;
@@ -29,6 +85,22 @@ export const DEFAULT_CONFIG: TrainConfig = {
   resolution: 96,
   width: 1,
   seed: 1,
+  model: 'd2l',
+  auxHeads: false,
+  dropout: false,
+  batchNorm: false,
+  activation: 'relu',
+  factorize5x5: false,
+  poolBranch: 'max',
+  init: 'xavier',
+  optimizer: 'sgd',
+  weightDecay: 0,
+  schedule: 'constant',
+  stepSize: 10,
+  gamma: 0.1,
+  warmupEpochs: 0,
+  cropPadding: 0,
+  flip: false,
 };
 
 /**
@@ -38,66 +110,131 @@ export const DEFAULT_CONFIG: TrainConfig = {
 export const MIN_RESOLUTION = 16;
 export const MAX_RESOLUTION = 224;
 
-interface FieldSpec {
+/** Where a field is shown: the first group is always visible, the others are the ablations of the articles. */
+export type FieldGroup = 'run' | 'model' | 'optimizer' | 'augmentation';
+
+interface FieldBase {
   /** URL query parameter name. */
   query: string;
   label: string;
+  group: FieldGroup;
+}
+interface NumberField extends FieldBase {
+  kind: 'number';
   integer: boolean;
   min: number;
   max: number;
 }
+interface ChoiceField extends FieldBase {
+  kind: 'choice';
+  options: readonly { value: string; label: string }[];
+}
+interface FlagField extends FieldBase {
+  kind: 'flag';
+}
+export type FieldSpec = NumberField | ChoiceField | FlagField;
 
-export const FIELD_SPECS: Record<ConfigKey, FieldSpec> = {
-  batchSize: { query: 'bs', label: 'Batch size', integer: true, min: 1, max: 4096 },
-  learningRate: { query: 'lr', label: 'Learning rate', integer: false, min: 1e-6, max: 100 },
-  epochs: { query: 'epochs', label: 'Epochs', integer: true, min: 1, max: 500 },
-  trainSubset: { query: 'train', label: 'Training images', integer: true, min: 1, max: FASHION_MNIST_TRAIN_SIZE },
-  testSubset: { query: 'test', label: 'Test images', integer: true, min: 1, max: FASHION_MNIST_TEST_SIZE },
-  resolution: { query: 'res', label: 'Resolution', integer: true, min: MIN_RESOLUTION, max: MAX_RESOLUTION },
-  width: { query: 'width', label: 'Width multiplier', integer: false, min: 0.01, max: 4 },
-  seed: { query: 'seed', label: 'Seed', integer: true, min: 0, max: 2 ** 31 - 1 },
+type FieldFor<V> = V extends boolean ? FlagField : V extends number ? NumberField : ChoiceField;
+
+const number = (query: string, label: string, group: FieldGroup, integer: boolean, min: number, max: number): NumberField => ({
+  kind: 'number', query, label, group, integer, min, max,
+});
+const choice = (query: string, label: string, group: FieldGroup, options: [string, string][]): ChoiceField => ({
+  kind: 'choice', query, label, group, options: options.map(([value, optionLabel]) => ({ value, label: optionLabel })),
+});
+const flag = (query: string, label: string, group: FieldGroup): FlagField => ({ kind: 'flag', query, label, group });
+
+export const FIELD_SPECS: { [K in ConfigKey]: FieldFor<TrainConfig[K]> } = {
+  batchSize: number('bs', 'Batch size', 'run', true, 1, 4096),
+  learningRate: number('lr', 'Learning rate', 'run', false, 1e-6, 100),
+  epochs: number('epochs', 'Epochs', 'run', true, 1, 500),
+  trainSubset: number('train', 'Training images', 'run', true, 1, FASHION_MNIST_TRAIN_SIZE),
+  testSubset: number('test', 'Test images', 'run', true, 1, FASHION_MNIST_TEST_SIZE),
+  resolution: number('res', 'Resolution', 'run', true, MIN_RESOLUTION, MAX_RESOLUTION),
+  width: number('width', 'Width multiplier', 'run', false, 0.01, 4),
+  seed: number('seed', 'Seed', 'run', true, 0, 2 ** 31 - 1),
+  model: choice('model', 'Model', 'model', [['d2l', 'd2l (1 channel, 10 classes)'], ['paper', 'paper (3 channels, ceil-mode pools)']]),
+  auxHeads: flag('aux', 'Auxiliary classifiers', 'model'),
+  dropout: flag('dropout', 'Dropout 0.4', 'model'),
+  batchNorm: flag('bn', 'Batch norm', 'model'),
+  activation: choice('act', 'Activation', 'model', [['relu', 'ReLU'], ['leaky-relu', 'LeakyReLU'], ['elu', 'ELU'], ['tanh', 'tanh']]),
+  factorize5x5: flag('factorize', '5×5 as two 3×3', 'model'),
+  poolBranch: choice('pool', 'Pool branch', 'model', [['max', 'max pool'], ['avg', 'average pool']]),
+  init: choice('init', 'Weight init', 'model', [['xavier', 'Xavier uniform (d2l)'], ['kaiming', 'Kaiming normal, fan-out']]),
+  optimizer: choice('opt', 'Optimiser', 'optimizer', [['sgd', 'SGD'], ['momentum', 'SGD + momentum 0.9'], ['adam', 'Adam']]),
+  weightDecay: number('wd', 'Weight decay', 'optimizer', false, 0, 1),
+  schedule: choice('sched', 'LR schedule', 'optimizer', [['constant', 'constant'], ['step', 'step'], ['cosine', 'cosine']]),
+  stepSize: number('step', 'Step size (epochs)', 'optimizer', true, 1, 500),
+  gamma: number('gamma', 'Step gamma', 'optimizer', false, 0.001, 1),
+  warmupEpochs: number('warmup', 'Warm-up epochs', 'optimizer', true, 0, 100),
+  cropPadding: number('crop', 'Random crop padding', 'augmentation', true, 0, 8),
+  flip: flag('flip', 'Horizontal flip', 'augmentation'),
 };
 
 export const CONFIG_KEYS = Object.keys(FIELD_SPECS) as ConfigKey[];
 
-/** What the user typed, field by field, before it is known to be valid. */
+/** What the user typed, field by field, before it is known to be valid; flags are '1' or '0'. */
 export type ConfigDraft = Record<ConfigKey, string>;
 
 export type FieldErrors = Partial<Record<ConfigKey, string>>;
 
 export type ValidationResult = { ok: true; config: TrainConfig } | { ok: false; errors: FieldErrors };
 
-function parseField(key: ConfigKey, raw: string): { value: number } | { error: string } {
-  const spec = FIELD_SPECS[key];
+type FieldValue = number | string | boolean;
+
+export function encodeField(value: FieldValue): string {
+  return typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+}
+
+function parseField(key: ConfigKey, raw: string): { value: FieldValue } | { error: string } {
+  const spec: FieldSpec = FIELD_SPECS[key];
   const text = raw.trim();
-  if (text === '') return { error: `${spec.label} is required.` };
-  const value = Number(text);
-  if (!Number.isFinite(value)) return { error: `${spec.label} must be a number, not "${raw}".` };
-  if (spec.integer && !Number.isInteger(value)) return { error: `${spec.label} must be a whole number.` };
-  if (value < spec.min || value > spec.max) {
-    return { error: `${spec.label} must be between ${spec.min} and ${spec.max}.` };
+  switch (spec.kind) {
+    case 'flag':
+      if (text === '1' || text === '0') return { value: text === '1' };
+      return { error: `${spec.label} must be 1 (on) or 0 (off), not "${raw}".` };
+    case 'choice': {
+      if (spec.options.some((option) => option.value === text)) return { value: text };
+      return { error: `${spec.label} must be one of ${spec.options.map((o) => o.value).join(', ')}, not "${raw}".` };
+    }
+    case 'number': {
+      if (text === '') return { error: `${spec.label} is required.` };
+      const value = Number(text);
+      if (!Number.isFinite(value)) return { error: `${spec.label} must be a number, not "${raw}".` };
+      if (spec.integer && !Number.isInteger(value)) return { error: `${spec.label} must be a whole number.` };
+      if (value < spec.min || value > spec.max) {
+        return { error: `${spec.label} must be between ${spec.min} and ${spec.max}.` };
+      }
+      return { value };
+    }
   }
-  return { value };
+}
+
+/** Whether a stored value can be a field's value (stored runs and imported files are checked with it). */
+export function isFieldValue(key: ConfigKey, value: unknown): boolean {
+  return (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') &&
+    !('error' in parseField(key, encodeField(value)));
 }
 
 export function validateDraft(draft: ConfigDraft): ValidationResult {
   const errors: FieldErrors = {};
-  const values: Partial<TrainConfig> = {};
+  const values: Record<string, FieldValue> = {};
   for (const key of CONFIG_KEYS) {
     const parsed = parseField(key, draft[key]);
     if ('error' in parsed) errors[key] = parsed.error;
     else values[key] = parsed.value;
   }
-  if (values.batchSize !== undefined && values.trainSubset !== undefined && values.batchSize > values.trainSubset) {
-    errors.batchSize = `Batch size (${values.batchSize}) cannot exceed the number of training images (${values.trainSubset}).`;
+  const { batchSize, trainSubset } = values;
+  if (typeof batchSize === 'number' && typeof trainSubset === 'number' && batchSize > trainSubset) {
+    errors.batchSize = `Batch size (${batchSize}) cannot exceed the number of training images (${trainSubset}).`;
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, config: values as TrainConfig };
+  return { ok: true, config: values as unknown as TrainConfig };
 }
 
 export function draftFromConfig(config: TrainConfig): ConfigDraft {
   const draft = {} as ConfigDraft;
-  for (const key of CONFIG_KEYS) draft[key] = String(config[key]);
+  for (const key of CONFIG_KEYS) draft[key] = encodeField(config[key]);
   return draft;
 }
 
@@ -118,9 +255,9 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
     if (raw === null) continue;
     const parsed = parseField(key, raw);
     if ('error' in parsed) {
-      warnings.push(`Link parameter ${FIELD_SPECS[key].query}=${raw}: ${parsed.error} Using ${defaults[key]}.`);
+      warnings.push(`Link parameter ${FIELD_SPECS[key].query}=${raw}: ${parsed.error} Using ${encodeField(defaults[key])}.`);
     } else {
-      config[key] = parsed.value;
+      (config as unknown as Record<ConfigKey, FieldValue>)[key] = parsed.value;
     }
   }
   if (config.batchSize > config.trainSubset) {
@@ -135,11 +272,35 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
 
 export function queryFromConfig(config: TrainConfig, autostart = false): string {
   const params = new URLSearchParams();
-  for (const key of CONFIG_KEYS) params.set(FIELD_SPECS[key].query, String(config[key]));
+  for (const key of CONFIG_KEYS) {
+    // Options left at their default stay out of the link, so links made before they existed read the same.
+    if (FIELD_SPECS[key].group !== 'run' && config[key] === DEFAULT_CONFIG[key]) continue;
+    params.set(FIELD_SPECS[key].query, encodeField(config[key]));
+  }
   if (autostart) params.set('autostart', '1');
   return params.toString();
 }
 
+const OPTION_TAGS: { [K in ConfigKey]?: (config: TrainConfig) => string | null } = {
+  model: (c) => (c.model === 'paper' ? 'paper model' : null),
+  auxHeads: (c) => (c.auxHeads ? 'aux' : null),
+  dropout: (c) => (c.dropout ? 'dropout' : null),
+  batchNorm: (c) => (c.batchNorm ? 'BN' : null),
+  activation: (c) => (c.activation === 'relu' ? null : c.activation),
+  factorize5x5: (c) => (c.factorize5x5 ? '3×3+3×3' : null),
+  poolBranch: (c) => (c.poolBranch === 'max' ? null : 'avg pool'),
+  init: (c) => (c.init === 'xavier' ? null : 'kaiming'),
+  optimizer: (c) => (c.optimizer === 'sgd' ? null : c.optimizer),
+  weightDecay: (c) => (c.weightDecay === 0 ? null : `wd ${c.weightDecay}`),
+  schedule: (c) =>
+    c.schedule === 'constant' ? null : c.schedule === 'step' ? `step ${c.stepSize}×${c.gamma}` : 'cosine',
+  warmupEpochs: (c) => (c.warmupEpochs === 0 ? null : `warm-up ${c.warmupEpochs}`),
+  cropPadding: (c) => (c.cropPadding === 0 ? null : `crop ±${c.cropPadding}`),
+  flip: (c) => (c.flip ? 'flip' : null),
+};
+
+/** A run's legend: batch and learning rate, then every option that departs from d2l's setting. */
 export function describeConfig(config: TrainConfig): string {
-  return `bs ${config.batchSize} · lr ${config.learningRate}`;
+  const tags = CONFIG_KEYS.map((key) => OPTION_TAGS[key]?.(config) ?? null).filter((tag) => tag !== null);
+  return [`bs ${config.batchSize}`, `lr ${config.learningRate}`, ...tags].join(' · ');
 }

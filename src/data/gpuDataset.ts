@@ -18,12 +18,13 @@ export class DeviceImageSet {
     this.labels = tf.tensor1d(Int32Array.from(source.labels.subarray(0, count)), 'int32');
   }
 
-  /** Images as [n, side, side, 1] in [0, 1] and labels as int32 [n]; call inside tf.tidy. */
-  batch(indices: Int32Array, side: number): { images: tf.Tensor4D; labels: tf.Tensor1D } {
+  /** Images as [n, side, side, channels] in [0, 1] (grey repeated on every channel) and int32 labels; call inside tf.tidy. */
+  batch(indices: Int32Array, side: number, channels = 1): { images: tf.Tensor4D; labels: tf.Tensor1D } {
     const index = tf.tensor1d(indices, 'int32');
     const raw = tf.gather(this.images, index);
     const resized = side === IMAGE_SIDE ? raw : tf.image.resizeBilinear(raw, [side, side], false, true);
-    return { images: tf.mul(resized, 1 / 255), labels: tf.gather(this.labels, index) };
+    const scaled = tf.mul(resized, 1 / 255) as tf.Tensor4D;
+    return { images: channels === 1 ? scaled : tf.tile(scaled, [1, 1, 1, channels]), labels: tf.gather(this.labels, index) };
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import type { IDBPDatabase } from 'idb';
-import { CONFIG_KEYS, DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import { CONFIG_KEYS, DEFAULT_CONFIG, FIELD_SPECS, type TrainConfig, encodeField, isFieldValue } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport } from '../train/engine';
 import { DB_NAME, type PlaygroundDb, openPlaygroundDb } from './database';
 import type { RunRecord, RunStatus } from './runHistory';
@@ -8,27 +8,30 @@ import type { RunRecord, RunStatus } from './runHistory';
  * Run history in IndexedDB (through `idb`, which turns its request/event API into promises). Each record carries
  * the version of its shape, so records written by older builds are migrated when read rather than lost.
  */
-export const RUN_RECORD_VERSION = 2;
+export const RUN_RECORD_VERSION = 3;
 
 
 const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'interrupted', 'paused'];
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
+/** Options added after a record was written are absent from it: such a run used their defaults, d2l's settings. */
 function readConfig(value: unknown): TrainConfig | null {
   if (!isRecord(value)) return null;
-  const config = { ...DEFAULT_CONFIG };
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const key of CONFIG_KEYS) {
     const field = value[key];
-    if (typeof field !== 'number' || !Number.isFinite(field)) return null;
+    if (field === undefined && FIELD_SPECS[key].group !== 'run') continue;
+    if (!isFieldValue(key, field)) return null;
     config[key] = field;
   }
-  return config;
+  return config as unknown as TrainConfig;
 }
 
 /**
  * Brings a stored or imported record to the current shape, or returns null when it is not a run at all.
- * Version 1 (no version field) had no name, no 'interrupted' status, and no examples-seen or elapsed-time figures.
+ * Version 1 (no version field) had no name, no 'interrupted' status, and no examples-seen or elapsed-time figures;
+ * versions 1 and 2 had no model, optimiser or augmentation options and no group.
  */
 export function migrateRun(value: unknown): RunRecord | null {
   if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return null;
@@ -154,7 +157,7 @@ export function runsToCsv(runs: RunRecord[]): string {
       quote(run.status),
       quote(run.backend),
       run.epochs.length,
-      ...CONFIG_KEYS.map((key) => run.config[key]),
+      ...CONFIG_KEYS.map((key) => encodeField(run.config[key])),
       last?.trainLoss ?? '',
       last?.trainAccuracy ?? '',
       last?.testAccuracy ?? '',

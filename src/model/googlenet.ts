@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Activation, ArchitectureOptions, ModelVariant, PoolBranch, TrainConfig } from '../config/trainConfig';
 
 /**
- * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST:
- * one grayscale channel in, ten classes out, no auxiliary classifiers, no local response normalisation.
+ * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST — one grayscale
+ * channel in, ten classes out, no auxiliary classifiers — or as the paper does (RGB in, ceil-mode pools, dropout,
+ * auxiliary classifiers), with the ablations the articles suggest. Neither has local response normalisation
+ * (torchvision leaves it out too).
  */
 
 /** Output channels of the four branches, as in the paper's table: 1×1 | 1×1→3×3 | 1×1→5×5 | pool→1×1. */
@@ -53,24 +56,51 @@ export const STEM = {
 
 export const FASHION_MNIST_CLASSES = 10;
 
-export interface GoogLeNetOptions {
+
+export interface GoogLeNetOptions extends ArchitectureOptions {
   /** Square input side; d2l resizes Fashion-MNIST from 28 to 96. */
   resolution: number;
   /** Multiplier for every channel count: round(c × width), at least 1. */
   width: number;
   inputChannels: number;
   numClasses: number;
-  /** Seeds the Xavier-uniform initialisers so the same seed gives the same initial weights. */
+  /** Seeds every initialiser (and dropout) so the same seed gives the same initial weights. */
   seed: number;
 }
 
+/** d2l's model has every architecture switch off. */
+export const D2L_ARCHITECTURE: ArchitectureOptions = {
+  model: 'd2l',
+  auxHeads: false,
+  dropout: false,
+  batchNorm: false,
+  activation: 'relu',
+  factorize5x5: false,
+  poolBranch: 'max',
+  init: 'xavier',
+};
+
 export const FAITHFUL_OPTIONS: GoogLeNetOptions = {
+  ...D2L_ARCHITECTURE,
   resolution: 96,
   width: 1,
   inputChannels: 1,
   numClasses: FASHION_MNIST_CLASSES,
   seed: 1,
 };
+
+/** The paper's network as torchvision builds it for ImageNet (without its batch norm): 3×224×224 in, 1000 classes. */
+export const PAPER_OPTIONS: GoogLeNetOptions = {
+  ...FAITHFUL_OPTIONS,
+  model: 'paper',
+  auxHeads: true,
+  dropout: true,
+  resolution: 224,
+  inputChannels: 3,
+  numClasses: 1000,
+};
+
+export const inputChannels = (model: ModelVariant): number => (model === 'paper' ? 3 : 1);
 
 export function scaleChannels(channels: number, width: number): number {
   return Math.max(1, Math.round(channels * width));
@@ -93,7 +123,7 @@ export const STAGE_OUTPUT_LAYERS = ['b1_pool', 'b2_pool', 'b3_pool', 'b4_pool', 
  * d2l applies Xavier-uniform to weights only; biases keep PyTorch's default, U(±1/√fan_in). Those non-zero biases
  * matter: with zero biases the signal fades through 22 ReLU layers and SGD sits on a loss plateau of ln 10.
  */
-function pytorchDefaultBias(fanIn: number, seeds: SeedSequence): ReturnType<typeof tf.initializers.randomUniform> {
+function pytorchDefaultUniform(fanIn: number, seeds: SeedSequence): ReturnType<typeof tf.initializers.randomUniform> {
   const bound = 1 / Math.sqrt(fanIn);
   return tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seeds.take() });
 }
@@ -109,44 +139,126 @@ export class SeedSequence {
   }
 }
 
+/** What every layer builder needs: the seeds and the architecture switches. */
+interface BuildContext extends ArchitectureOptions {
+  seeds: SeedSequence;
+}
+
+/** LeakyReLU's slope as in PyTorch (tfjs's default is 0.3). */
+const LEAKY_SLOPE = 0.01;
+
+function activate(x: tf.SymbolicTensor, name: string, activation: Activation): tf.SymbolicTensor {
+  const layer =
+    activation === 'leaky-relu'
+      ? tf.layers.leakyReLU({ name, alpha: LEAKY_SLOPE })
+      : tf.layers.activation({ name, activation: activation === 'relu' ? 'relu' : activation });
+  return layer.apply(x) as tf.SymbolicTensor;
+}
+
+/**
+ * Pads with a value below any activation, so a max pool over the padding behaves as PyTorch's, which never picks
+ * a padded cell: zeros would do after a ReLU, not after tanh, ELU or LeakyReLU. A layer of its own because tfjs
+ * has no constant-value padding layer.
+ */
+export class PoolPadding extends tf.layers.Layer {
+  static readonly className = 'PoolPadding';
+  private readonly padding: [[number, number], [number, number]];
+
+  constructor(config: { name: string; padding: [[number, number], [number, number]] }) {
+    super({ name: config.name });
+    this.padding = config.padding;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape): tf.Shape {
+    const [n, h, w, c] = inputShape as [number | null, number, number, number];
+    const [[top, bottom], [left, right]] = this.padding;
+    return [n, h + top + bottom, w + left + right, c];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    return tf.pad(x, [[0, 0], ...this.padding, [0, 0]], POOL_PAD_VALUE);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), padding: this.padding };
+  }
+}
+tf.serialization.registerClass(PoolPadding);
+
+/** The lowest float32 magnitude-safe value: below every activation, and finite on every backend. */
+const POOL_PAD_VALUE = -3e38;
+
 /**
  * Stride-2 layers pad explicitly, (k - 1) / 2 on every side as PyTorch does: TensorFlow's 'same' would pad only
  * the bottom/right for even inputs and shift every feature map by a pixel against the reference model.
  */
-function padFor(x: tf.SymbolicTensor, name: string, kernelSize: number, strides: number): tf.SymbolicTensor {
-  if (strides === 1) return x;
+function symmetricPad(kernelSize: number): [[number, number], [number, number]] {
   const p = (kernelSize - 1) / 2;
-  return tf.layers.zeroPadding2d({ name: `${name}_pad`, padding: [[p, p], [p, p]] }).apply(x) as tf.SymbolicTensor;
+  return [[p, p], [p, p]];
 }
 
-function conv(
-  x: tf.SymbolicTensor,
-  name: string,
-  filters: number,
-  kernelSize: number,
-  strides: number,
-  seeds: SeedSequence,
-): tf.SymbolicTensor {
+function conv(x: tf.SymbolicTensor, name: string, filters: number, kernelSize: number, strides: number, ctx: BuildContext): tf.SymbolicTensor {
   const inputChannels = x.shape[x.shape.length - 1]!;
-  return tf.layers
+  const padded =
+    strides === 1
+      ? x
+      : (tf.layers.zeroPadding2d({ name: `${name}_pad`, padding: symmetricPad(kernelSize) }).apply(x) as tf.SymbolicTensor);
+  const fanIn = kernelSize * kernelSize * inputChannels;
+  // torchvision's Kaiming init for ReLU networks: N(0, 2 / fan_out), zero biases.
+  const kernelInitializer =
+    ctx.init === 'kaiming'
+      ? tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / (kernelSize * kernelSize * filters)), seed: ctx.seeds.take() })
+      : tf.initializers.glorotUniform({ seed: ctx.seeds.take() });
+  // With batch norm a bias is redundant (the norm's shift replaces it), as in Inception v2 and torchvision.
+  const useBias = !ctx.batchNorm;
+  const biasInitializer = ctx.init === 'kaiming' || !useBias ? 'zeros' : pytorchDefaultUniform(fanIn, ctx.seeds);
+  // ReLU, ELU and tanh fuse into the convolution's kernel; LeakyReLU and batch norm need layers of their own.
+  const fused = !ctx.batchNorm && ctx.activation !== 'leaky-relu';
+  const convolved = tf.layers
     .conv2d({
       name,
       filters,
       kernelSize,
       strides,
       padding: strides === 1 ? 'same' : 'valid',
-      activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seeds.take() }),
-      biasInitializer: pytorchDefaultBias(kernelSize * kernelSize * inputChannels, seeds),
+      activation: fused ? (ctx.activation as 'relu' | 'elu' | 'tanh') : 'linear',
+      useBias,
+      kernelInitializer,
+      biasInitializer,
     })
-    .apply(padFor(x, name, kernelSize, strides)) as tf.SymbolicTensor;
+    .apply(padded) as tf.SymbolicTensor;
+  if (fused) return convolved;
+  // PyTorch's BatchNorm2d: running averages updated by 0.1 per step (tfjs counts the kept share), ε = 1e-5.
+  const normalised = ctx.batchNorm
+    ? (tf.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-5 }).apply(convolved) as tf.SymbolicTensor)
+    : convolved;
+  return activate(normalised, `${name}_act`, ctx.activation);
 }
 
-/** Zero padding equals PyTorch's −∞ padding here because every pooled input comes out of a ReLU. */
-function maxPool(x: tf.SymbolicTensor, name: string, strides: number): tf.SymbolicTensor {
-  return tf.layers
-    .maxPooling2d({ name, poolSize: 3, strides, padding: strides === 1 ? 'same' : 'valid' })
-    .apply(padFor(x, name, 3, strides)) as tf.SymbolicTensor;
+/**
+ * 3×3 max pool. Stride 1 uses 'same' padding, which tfjs never picks from. Stride 2 pads one cell on every side, as
+ * PyTorch's padding=1 (d2l), or none and just enough at the bottom/right for PyTorch's ceil mode (the paper).
+ */
+function maxPool(x: tf.SymbolicTensor, name: string, strides: number, ceilMode = false): tf.SymbolicTensor {
+  if (strides === 1) {
+    return tf.layers.maxPooling2d({ name, poolSize: 3, strides: 1, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+  }
+  const side = x.shape[1]!;
+  let padding: [[number, number], [number, number]] = symmetricPad(3);
+  if (ceilMode) {
+    const out = Math.ceil((side - 3) / 2) + 1;
+    const extra = Math.max(0, (out - 1) * 2 + 3 - side);
+    padding = [[0, extra], [0, extra]];
+  }
+  const padded = new PoolPadding({ name: `${name}_pad`, padding }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2, padding: 'valid' }).apply(padded) as tf.SymbolicTensor;
+}
+
+function poolBranch(x: tf.SymbolicTensor, name: string, kind: PoolBranch): tf.SymbolicTensor {
+  if (kind === 'max') return maxPool(x, name, 1);
+  // tfjs averages only the cells inside the image ('same'), like PyTorch's count_include_pad=False.
+  return tf.layers.averagePooling2d({ name, poolSize: 3, strides: 1, padding: 'same' }).apply(x) as tf.SymbolicTensor;
 }
 
 export function inceptionBlock(
@@ -154,49 +266,104 @@ export function inceptionBlock(
   spec: InceptionSpec,
   width: number,
   seeds: SeedSequence,
+  architecture: ArchitectureOptions = D2L_ARCHITECTURE,
 ): tf.SymbolicTensor {
+  const ctx: BuildContext = { ...architecture, seeds };
   const c = scaleInception(spec, width);
   const n = spec.name;
-  const branch1 = conv(x, `${n}/branch1_1x1`, c.branch1, 1, 1, seeds);
-  const branch2 = conv(conv(x, `${n}/branch2_1x1`, c.branch2[0], 1, 1, seeds), `${n}/branch2_3x3`, c.branch2[1], 3, 1, seeds);
-  const branch3 = conv(conv(x, `${n}/branch3_1x1`, c.branch3[0], 1, 1, seeds), `${n}/branch3_5x5`, c.branch3[1], 5, 1, seeds);
-  const branch4 = conv(maxPool(x, `${n}/branch4_pool`, 1), `${n}/branch4_1x1`, c.branch4, 1, 1, seeds);
+  const branch1 = conv(x, `${n}/branch1_1x1`, c.branch1, 1, 1, ctx);
+  const branch2 = conv(conv(x, `${n}/branch2_1x1`, c.branch2[0], 1, 1, ctx), `${n}/branch2_3x3`, c.branch2[1], 3, 1, ctx);
+  const reduced = conv(x, `${n}/branch3_1x1`, c.branch3[0], 1, 1, ctx);
+  const branch3 = ctx.factorize5x5
+    ? conv(conv(reduced, `${n}/branch3_3x3a`, c.branch3[1], 3, 1, ctx), `${n}/branch3_3x3b`, c.branch3[1], 3, 1, ctx)
+    : conv(reduced, `${n}/branch3_5x5`, c.branch3[1], 5, 1, ctx);
+  const branch4 = conv(poolBranch(x, `${n}/branch4_pool`, ctx.poolBranch), `${n}/branch4_1x1`, c.branch4, 1, 1, ctx);
   return tf.layers.concatenate({ name: `${n}/concat`, axis: -1 }).apply([branch1, branch2, branch3, branch4]) as tf.SymbolicTensor;
 }
 
-/** Builds the network as a tfjs functional model (NHWC). Creates variables: call only where tfjs is ready. */
-export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
-  const { resolution, width, inputChannels, numClasses } = options;
-  const seeds = new SeedSequence(options.seed);
-  const w = (c: number) => scaleChannels(c, width);
-
-  const input = tf.input({ name: 'image', shape: [resolution, resolution, inputChannels] });
-  let x = conv(input, 'b1_conv_7x7', w(STEM.conv1.channels), STEM.conv1.kernel, STEM.conv1.stride, seeds);
-  x = maxPool(x, 'b1_pool', 2); // N × 64 × 24 × 24
-  x = conv(x, 'b2_conv_1x1', w(STEM.conv2Reduce.channels), STEM.conv2Reduce.kernel, STEM.conv2Reduce.stride, seeds);
-  x = conv(x, 'b2_conv_3x3', w(STEM.conv2.channels), STEM.conv2.kernel, STEM.conv2.stride, seeds);
-  x = maxPool(x, 'b2_pool', 2); // N × 192 × 12 × 12
-
-  INCEPTION_STAGES.forEach((stage, index) => {
-    for (const spec of stage) x = inceptionBlock(x, spec, width, seeds);
-    const stageName = `b${index + 3}`;
-    if (index < INCEPTION_STAGES.length - 1) x = maxPool(x, `${stageName}_pool`, 2); // b3: 480×6×6, b4: 832×3×3
-  });
-  x = tf.layers.globalAveragePooling2d({ name: 'b5_global_pool' }).apply(x) as tf.SymbolicTensor; // N × 1024
-  const features = x.shape[1]!;
-  const logits = tf.layers
+function dense(x: tf.SymbolicTensor, name: string, units: number, activation: 'relu' | 'linear', ctx: BuildContext): tf.SymbolicTensor {
+  const fanIn = x.shape[1]!;
+  return tf.layers
     .dense({
-      name: 'logits',
-      units: numClasses,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seeds.take() }),
-      biasInitializer: pytorchDefaultBias(features, seeds),
+      name,
+      units,
+      activation,
+      // Kaiming mode keeps PyTorch's default Linear init, U(±1/√fan_in), as torchvision's ResNets do.
+      kernelInitializer:
+        ctx.init === 'kaiming' ? pytorchDefaultUniform(fanIn, ctx.seeds) : tf.initializers.glorotUniform({ seed: ctx.seeds.take() }),
+      biasInitializer: pytorchDefaultUniform(fanIn, ctx.seeds),
     })
-    .apply(x) as tf.SymbolicTensor; // N × 10
-
-  return tf.model({ name: 'googlenet', inputs: input, outputs: logits });
+    .apply(x) as tf.SymbolicTensor;
 }
 
-/** The network for Fashion-MNIST: one grayscale channel in, ten classes out. */
-export function buildFashionMnistGoogLeNet(shape: { resolution: number; width: number }, seed: number): tf.LayersModel {
-  return buildGoogLeNet({ ...shape, inputChannels: 1, numClasses: FASHION_MNIST_CLASSES, seed });
+/** The paper's auxiliary-head sizes: a 1×1 conv of 128 channels, then 1024 units. */
+export const AUX_HEAD = { conv: 128, hidden: 1024, dropout: 0.7, pool: 5, poolStride: 3 } as const;
+
+/**
+ * An auxiliary classifier (after 4a and 4d): 5×5/3 average pool, 1×1 conv + activation, dense 1024 + ReLU,
+ * dropout 0.7, dense to the classes. On inputs smaller than the pool (d2l's 96×96 gives 6×6, 32×32 gives 2×2), the
+ * pool covers the whole map instead.
+ */
+function auxiliaryHead(x: tf.SymbolicTensor, name: string, width: number, numClasses: number, ctx: BuildContext): tf.SymbolicTensor {
+  const side = x.shape[1]!;
+  const poolSize = Math.min(AUX_HEAD.pool, side);
+  let y = tf.layers
+    .averagePooling2d({ name: `${name}/pool`, poolSize, strides: Math.min(AUX_HEAD.poolStride, poolSize), padding: 'valid' })
+    .apply(x) as tf.SymbolicTensor;
+  y = conv(y, `${name}/conv_1x1`, scaleChannels(AUX_HEAD.conv, width), 1, 1, ctx);
+  y = tf.layers.flatten({ name: `${name}/flatten` }).apply(y) as tf.SymbolicTensor;
+  y = dense(y, `${name}/fc`, scaleChannels(AUX_HEAD.hidden, width), 'relu', ctx);
+  y = tf.layers.dropout({ name: `${name}/dropout`, rate: AUX_HEAD.dropout, seed: ctx.seeds.take() }).apply(y) as tf.SymbolicTensor;
+  return dense(y, `${name}/logits`, numClasses, 'linear', ctx);
+}
+
+/** The paper's dropout before the classifier. */
+export const FINAL_DROPOUT = 0.4;
+
+/** Layers after which the auxiliary classifiers branch off, as in the paper. */
+const AUX_AFTER = ['inception_4a', 'inception_4d'];
+
+/**
+ * Builds the network as a tfjs functional model (NHWC). Creates variables: call only where tfjs is ready.
+ * Outputs the logits, then — with auxiliary heads — the two auxiliary logits.
+ */
+export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
+  const { resolution, width, inputChannels: channels, numClasses } = options;
+  const ctx: BuildContext = { ...options, seeds: new SeedSequence(options.seed) };
+  const ceilMode = options.model === 'paper';
+  const w = (c: number) => scaleChannels(c, width);
+
+  const input = tf.input({ name: 'image', shape: [resolution, resolution, channels] });
+  let x = conv(input, 'b1_conv_7x7', w(STEM.conv1.channels), STEM.conv1.kernel, STEM.conv1.stride, ctx);
+  x = maxPool(x, 'b1_pool', 2, ceilMode); // N × 64 × 24 × 24 (d2l, 96×96) · N × 64 × 56 × 56 (paper, 224×224)
+  x = conv(x, 'b2_conv_1x1', w(STEM.conv2Reduce.channels), STEM.conv2Reduce.kernel, STEM.conv2Reduce.stride, ctx);
+  x = conv(x, 'b2_conv_3x3', w(STEM.conv2.channels), STEM.conv2.kernel, STEM.conv2.stride, ctx);
+  x = maxPool(x, 'b2_pool', 2, ceilMode); // N × 192 × 12 × 12 · N × 192 × 28 × 28
+
+  const auxOutputs: tf.SymbolicTensor[] = [];
+  INCEPTION_STAGES.forEach((stage, index) => {
+    for (const spec of stage) {
+      x = inceptionBlock(x, spec, width, ctx.seeds, options);
+      if (options.auxHeads && AUX_AFTER.includes(spec.name)) {
+        auxOutputs.push(auxiliaryHead(x, `aux${auxOutputs.length + 1}`, width, numClasses, ctx));
+      }
+    }
+    const stageName = `b${index + 3}`;
+    // b3: 480 × 6 × 6 · 480 × 14 × 14;  b4: 832 × 3 × 3 · 832 × 7 × 7
+    if (index < INCEPTION_STAGES.length - 1) x = maxPool(x, `${stageName}_pool`, 2, ceilMode);
+  });
+  x = tf.layers.globalAveragePooling2d({ name: 'b5_global_pool' }).apply(x) as tf.SymbolicTensor; // N × 1024
+  if (options.dropout) {
+    x = tf.layers.dropout({ name: 'dropout', rate: FINAL_DROPOUT, seed: ctx.seeds.take() }).apply(x) as tf.SymbolicTensor;
+  }
+  const logits = dense(x, 'logits', numClasses, 'linear', ctx); // N × classes
+
+  return tf.model({ name: 'googlenet', inputs: input, outputs: [logits, ...auxOutputs] });
+}
+
+/** The network a run trains on Fashion-MNIST: ten classes, grey images (repeated on three channels for the paper's). */
+export function buildFashionMnistGoogLeNet(
+  config: Pick<TrainConfig, 'resolution' | 'width' | 'seed'> & ArchitectureOptions,
+): tf.LayersModel {
+  return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model), numClasses: FASHION_MNIST_CLASSES });
 }

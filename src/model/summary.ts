@@ -93,11 +93,14 @@ export interface BlockSummary {
   macs: number;
 }
 
+/** Padding is a detail of how a layer is computed, not a step of the network. */
+const PADDING_LAYERS = new Set(['ZeroPadding2D', 'PoolPadding']);
+
 /** Groups layers by the block their name starts with ("inception_4a/branch2_3x3" → "inception_4a"). */
 export function summarizeBlocks(summary: ModelSummary): BlockSummary[] {
   const blocks: BlockSummary[] = [];
   for (const layer of summary.layers) {
-    if (layer.className === 'ZeroPadding2D') continue;
+    if (PADDING_LAYERS.has(layer.className)) continue;
     const name = layer.name.split('/')[0]!;
     const last = blocks[blocks.length - 1];
     if (last?.name === name) {

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { FashionMnist } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { epochOrder } from '../data/random';
-import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet } from '../model/googlenet';
+import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
 
@@ -139,11 +139,34 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
+/** The classifier's output; auxiliary heads, when present, come after it and never count for accuracy. */
+function mainLogits(outputs: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
+  return (Array.isArray(outputs) ? outputs[0]! : outputs) as tf.Tensor2D;
+}
+
+/** The logits, then each auxiliary head's when the model has them. */
+function forward(model: tf.LayersModel, images: tf.Tensor4D, training: boolean): tf.Tensor | tf.Tensor[] {
+  return model.apply(images, { training }) as tf.Tensor | tf.Tensor[];
+}
+
+/** The paper's weight for each auxiliary classifier's loss during training. */
+export const AUX_LOSS_WEIGHT = 0.3;
+
+/** Softmax cross-entropy of the main head, plus 0.3 × that of each auxiliary head when the model has them. */
+export function trainingLoss(outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor1D, classes: number): tf.Scalar {
+  const [main, ...aux] = Array.isArray(outputs) ? outputs : [outputs];
+  return aux.reduce<tf.Scalar>(
+    (total, head) => tf.add(total, tf.mul(crossEntropy(head as tf.Tensor2D, labels, classes), AUX_LOSS_WEIGHT)),
+    crossEntropy(main as tf.Tensor2D, labels, classes),
+  );
+}
+
 export async function evaluateAccuracy(
   model: tf.LayersModel,
   testSet: DeviceImageSet,
   batchSize: number,
   resolution: number,
+  channels: number,
 ): Promise<number> {
   const sums = new DeviceSums();
   try {
@@ -151,8 +174,8 @@ export async function evaluateAccuracy(
       const end = Math.min(start + batchSize, testSet.count);
       const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
       const correct = tf.tidy(() => {
-        const { images, labels } = testSet.batch(indices, resolution);
-        return countCorrect(model.apply(images, { training: false }) as tf.Tensor2D, labels);
+        const { images, labels } = testSet.batch(indices, resolution, channels);
+        return countCorrect(mainLogits(forward(model, images, false)), labels);
       });
       sums.addCorrect(correct, indices.length);
       correct.dispose();
@@ -173,12 +196,15 @@ export class TrainingSession {
   readonly testSet: DeviceImageSet;
   private readonly optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
+  /** The paper's model takes RGB: each grey image is repeated on three channels. */
+  private readonly channels: number;
 
   constructor(
     readonly config: TrainConfig,
     data: FashionMnist,
   ) {
-    this.model = buildFashionMnistGoogLeNet(config, config.seed);
+    this.model = buildFashionMnistGoogLeNet(config);
+    this.channels = inputChannels(config.model);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = tf.train.sgd(config.learningRate);
     this.trainSet = new DeviceImageSet(data.train, config.trainSubset);
@@ -189,12 +215,12 @@ export class TrainingSession {
   trainStep(indices: Int32Array): { loss: tf.Scalar; correct: tf.Scalar; dispose(): void } {
     let correct: tf.Scalar | null = null;
     const loss = tf.tidy(() => {
-      const { images, labels } = this.trainSet.batch(indices, this.config.resolution);
+      const { images, labels } = this.trainSet.batch(indices, this.config.resolution, this.channels);
       return this.optimizer.minimize(
         () => {
-          const logits = this.model.apply(images, { training: true }) as tf.Tensor2D;
-          correct = tf.keep(countCorrect(logits, labels));
-          return crossEntropy(logits, labels, FASHION_MNIST_CLASSES);
+          const outputs = forward(this.model, images, true);
+          correct = tf.keep(countCorrect(mainLogits(outputs), labels));
+          return trainingLoss(outputs, labels, FASHION_MNIST_CLASSES);
         },
         true,
         this.variables,
@@ -227,7 +253,7 @@ export class TrainingSession {
   }
 
   evaluate(): Promise<number> {
-    return evaluateAccuracy(this.model, this.testSet, this.config.batchSize, this.config.resolution);
+    return evaluateAccuracy(this.model, this.testSet, this.config.batchSize, this.config.resolution, this.channels);
   }
 
   dispose(): void {

@@ -1,8 +1,16 @@
-import { CONFIG_KEYS, type ConfigDraft, type ConfigKey, FIELD_SPECS, type FieldErrors } from '../config/trainConfig';
+import {
+  CONFIG_KEYS,
+  type ConfigDraft,
+  type ConfigKey,
+  FIELD_SPECS,
+  type FieldErrors,
+  type FieldGroup,
+  type FieldSpec,
+} from '../config/trainConfig';
 import { D2L_STUDY, type StudyPreset, presetShown } from '../experiments/presets';
 import type { ControlsMode } from './classroom';
 
-const HINTS: Record<ConfigKey, string> = {
+const HINTS: Partial<Record<ConfigKey, string>> = {
   batchSize: 'images per SGD update',
   learningRate: 'plain SGD step size',
   epochs: 'passes over the training images',
@@ -11,7 +19,69 @@ const HINTS: Record<ConfigKey, string> = {
   resolution: 'd2l: 96; 32 trains ≈ 9× faster',
   width: '1 = the paper; 0.25 for a classroom demo',
   seed: 'same seed → same weights and batches',
+  model: 'paper: 224×224, aux heads and dropout on',
+  auxHeads: 'after 4a and 4d; loss weight 0.3',
+  weightDecay: 'L2 on every weight; 0 = off',
+  stepSize: 'used by the step schedule',
+  gamma: 'used by the step schedule',
+  warmupEpochs: 'linear ramp from 0; 0 = off',
+  cropPadding: 'pixels of the 28×28 image; 0 = off',
 };
+
+const ABLATION_GROUPS: { group: FieldGroup; title: string }[] = [
+  { group: 'model', title: 'Model' },
+  { group: 'optimizer', title: 'Optimiser and schedule' },
+  { group: 'augmentation', title: 'Augmentation' },
+];
+
+const keysOf = (group: FieldGroup) => CONFIG_KEYS.filter((key) => FIELD_SPECS[key].group === group);
+
+interface FieldProps {
+  name: ConfigKey;
+  value: string;
+  error: string | undefined;
+  disabled: boolean;
+  onChange(key: ConfigKey, value: string): void;
+}
+
+function Field({ name, value, error, disabled, onChange }: FieldProps) {
+  const spec: FieldSpec = FIELD_SPECS[name];
+  const id = `field-${name}`;
+  const common = {
+    id,
+    name: spec.query,
+    disabled,
+    'aria-invalid': error !== undefined,
+    'aria-describedby': `${id}-note`,
+  };
+  return (
+    <div className={`field${error ? ' invalid' : ''}${spec.kind === 'flag' ? ' flag' : ''}`}>
+      {spec.kind === 'flag' ? (
+        <label htmlFor={id}>
+          <input {...common} type="checkbox" checked={value === '1'} onChange={(event) => onChange(name, event.target.checked ? '1' : '0')} />{' '}
+          {spec.label}
+        </label>
+      ) : (
+        <label htmlFor={id}>{spec.label}</label>
+      )}
+      {spec.kind === 'number' && (
+        <input {...common} inputMode="decimal" value={value} onChange={(event) => onChange(name, event.target.value)} />
+      )}
+      {spec.kind === 'choice' && (
+        <select {...common} value={value} onChange={(event) => onChange(name, event.target.value)}>
+          {spec.options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+      <small id={`${id}-note`} className={error ? 'error' : 'hint'} role={error ? 'alert' : undefined}>
+        {error ?? HINTS[name]}
+      </small>
+    </div>
+  );
+}
 
 interface Props {
   draft: ConfigDraft;
@@ -32,6 +102,7 @@ export function SettingsForm(props: Props) {
   const { draft, errors, running, controls, disabledReason } = props;
   const editable = !running && controls === 'shown';
   const hidden = controls === 'hidden';
+  const ablationErrors = CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && errors[key] !== undefined);
   const shownPreset = presetShown(draft);
   return (
     <section className="panel settings" aria-label="Training settings">
@@ -40,7 +111,7 @@ export function SettingsForm(props: Props) {
         {controls === 'locked' && <span className="subtle">locked by the presenter</span>}
         {hidden && (
           <span className="subtle" data-testid="settings-summary">
-            {CONFIG_KEYS.map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
+            {keysOf('run').map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
           </span>
         )}
       </h2>
@@ -67,29 +138,21 @@ export function SettingsForm(props: Props) {
         noValidate
       >
         <div className="fields" hidden={hidden}>
-          {CONFIG_KEYS.map((key) => {
-            const id = `field-${key}`;
-            const error = errors[key];
-            return (
-              <div className={`field${error ? ' invalid' : ''}`} key={key}>
-                <label htmlFor={id}>{FIELD_SPECS[key].label}</label>
-                <input
-                  id={id}
-                  name={FIELD_SPECS[key].query}
-                  inputMode="decimal"
-                  value={draft[key]}
-                  disabled={!editable}
-                  aria-invalid={error !== undefined}
-                  aria-describedby={`${id}-note`}
-                  onChange={(event) => props.onChange(key, event.target.value)}
-                />
-                <small id={`${id}-note`} className={error ? 'error' : 'hint'} role={error ? 'alert' : undefined}>
-                  {error ?? HINTS[key]}
-                </small>
-              </div>
-            );
-          })}
+          {keysOf('run').map((key) => (
+            <Field key={key} name={key} value={draft[key]} error={errors[key]} disabled={!editable} onChange={props.onChange} />
+          ))}
         </div>
+        <details className="ablations" hidden={hidden} open={ablationErrors}>
+          <summary>Ablations: model, optimiser, augmentation</summary>
+          {ABLATION_GROUPS.map(({ group, title }) => (
+            <fieldset key={group} className="fields">
+              <legend>{title}</legend>
+              {keysOf(group).map((key) => (
+                <Field key={key} name={key} value={draft[key]} error={errors[key]} disabled={!editable} onChange={props.onChange} />
+              ))}
+            </fieldset>
+          ))}
+        </details>
         <div className="actions">
           {running ? (
             <button type="button" className="stop" onClick={props.onStop}>

@@ -1,4 +1,4 @@
-import type { TrainConfig } from '../config/trainConfig';
+import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
 
@@ -25,7 +25,7 @@ export interface MemoryUse {
 
 /** The network a config builds, block by block, with its cost for the chosen batch size. */
 export interface NetworkSummary {
-  config: Pick<TrainConfig, 'resolution' | 'width' | 'batchSize'>;
+  config: NetworkShape;
   blocks: BlockSummary[];
   totalParams: number;
   totalMacs: number;

@@ -4,7 +4,7 @@ import type { NetworkSummary } from './protocol';
 
 /** Builds the network a config asks for, measures it and frees it again. */
 export function summarizeNetwork(config: NetworkSummary['config']): NetworkSummary {
-  const model = buildFashionMnistGoogLeNet(config, 0);
+  const model = buildFashionMnistGoogLeNet({ ...config, seed: 0 });
   try {
     const summary = summarizeModel(model);
     return {
