@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
+  type TrainConfig,
   configFromQuery,
+  describeConfig,
   draftFromConfig,
   queryFromConfig,
   validateDraft,
@@ -63,5 +65,53 @@ describe('URL settings', () => {
     const parsed = configFromQuery('?bs=512&train=100');
     expect(parsed.config.batchSize).toBe(64);
     expect(parsed.warnings[0]).toMatch(/batch size 512 with only 100 training images/);
+  });
+});
+
+describe('ablation options', () => {
+  const ablated: TrainConfig = {
+    ...DEFAULT_CONFIG,
+    model: 'paper',
+    auxHeads: true,
+    dropout: true,
+    batchNorm: true,
+    activation: 'leaky-relu',
+    factorize5x5: true,
+    poolBranch: 'avg',
+    init: 'kaiming',
+    optimizer: 'adam',
+    weightDecay: 0.0001,
+    schedule: 'step',
+    stepSize: 5,
+    gamma: 0.5,
+    warmupEpochs: 2,
+    cropPadding: 4,
+    flip: true,
+  };
+
+  it('round-trip through the URL, and stay out of it at their defaults', () => {
+    expect(queryFromConfig(DEFAULT_CONFIG)).toBe('bs=64&lr=0.05&epochs=25&train=60000&test=10000&res=96&width=1&seed=1');
+    const query = queryFromConfig(ablated);
+    expect(query).toContain('bn=1&act=leaky-relu&factorize=1&pool=avg&init=kaiming&opt=adam&wd=0.0001&sched=step');
+    expect(configFromQuery(`?${query}`)).toEqual({ config: ablated, autostart: false, warnings: [] });
+  });
+
+  it('validate choices and flags with a message for the field', () => {
+    const result = validateDraft({ ...draftFromConfig(DEFAULT_CONFIG), activation: 'swish', batchNorm: 'yes', weightDecay: '-1' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors.activation).toBe('Activation must be one of relu, leaky-relu, elu, tanh, not "swish".');
+      expect(result.errors.batchNorm).toBe('Batch norm must be 1 (on) or 0 (off), not "yes".');
+      expect(result.errors.weightDecay).toMatch(/between 0 and 1/);
+    }
+    expect(configFromQuery('?opt=rmsprop').warnings[0]).toMatch(/opt=rmsprop: Optimiser must be one of sgd, momentum, adam.*Using sgd\./);
+  });
+
+  it('show in the legend when they depart from d2l', () => {
+    expect(describeConfig(DEFAULT_CONFIG)).toBe('bs 64 · lr 0.05');
+    expect(describeConfig(ablated)).toBe(
+      'bs 64 · lr 0.05 · paper model · aux · dropout · BN · leaky-relu · 3×3+3×3 · avg pool · kaiming · adam · wd 0.0001 · ' +
+        'step 5×0.5 · warm-up 2 · crop ±4 · flip',
+    );
   });
 });

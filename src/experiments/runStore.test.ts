@@ -62,6 +62,25 @@ describe('RunStore', () => {
     reopened.close();
   });
 
+  it("reads a version-2 record, written before the ablation options existed, as a run with d2l's settings", async () => {
+    const name = freshName();
+    const store = await RunStore.open(name);
+    store.close();
+    const raw = await openDB(name, 2);
+    const { config, group: _group, ...rest } = run('v2');
+    const v2Keys = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'seed'] as const;
+    await raw.put('runs', { ...rest, config: Object.fromEntries(v2Keys.map((k) => [k, config[k]])), version: 2 });
+    raw.close();
+    const reopened = await RunStore.open(name);
+    expect(await reopened.loadAll()).toEqual([run('v2')]);
+    reopened.close();
+  });
+
+  it('refuses a stored option of the wrong kind rather than guessing', () => {
+    const text = exportRuns([run('a', { config: { ...DEFAULT_CONFIG, batchNorm: true } })]).replace('"batchNorm": true', '"batchNorm": "yes"');
+    expect(parseExportedRuns(text).ok).toBe(false);
+  });
+
   it('keeps the runs of a database created before checkpoints existed (version 1)', async () => {
     const name = freshName();
     const v1 = await openDB(name, 1, { upgrade: (db) => void db.createObjectStore('runs', { keyPath: 'id' }) });
@@ -105,8 +124,13 @@ describe('export and import', () => {
   it('writes a CSV row per run with its settings and latest figures', () => {
     const csv = runsToCsv([run('a', { name: 'say "hi"' })]).trim().split('\n');
     expect(csv[0]).toBe(
-      'name,status,backend,epochs_done,batchSize,learningRate,epochs,trainSubset,testSubset,resolution,width,seed,train_loss,train_acc,test_acc,examples_per_sec',
+      'name,status,backend,epochs_done,batchSize,learningRate,epochs,trainSubset,testSubset,resolution,width,seed,' +
+        'model,auxHeads,dropout,batchNorm,activation,factorize5x5,poolBranch,init,optimizer,weightDecay,schedule,stepSize,' +
+        'gamma,warmupEpochs,cropPadding,flip,train_loss,train_acc,test_acc,examples_per_sec',
     );
-    expect(csv[1]).toBe('"say ""hi""","done","webgpu",1,8,0.05,25,60000,10000,96,1,1,2.3,0.1,0.12,9');
+    expect(csv[1]).toBe(
+      '"say ""hi""","done","webgpu",1,8,0.05,25,60000,10000,96,1,1,d2l,0,0,0,relu,0,max,xavier,sgd,0,constant,10,0.1,0,0,0,' +
+        '2.3,0.1,0.12,9',
+    );
   });
 });

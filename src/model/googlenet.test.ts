@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AUX_HEAD,
   FAITHFUL_OPTIONS,
+  PAPER_OPTIONS,
+  PoolPadding,
   INCEPTION_STAGES,
   type InceptionChannels,
   STAGE_OUTPUT_LAYERS,
@@ -16,6 +19,13 @@ beforeAll(async () => {
 });
 
 const convParams = (k: number, cin: number, cout: number) => k * k * cin * cout + cout;
+
+/** An auxiliary head from the paper's sizes: 1×1 conv 128, dense 1024 on the pooled side², dense to the classes. */
+function auxParams(inputChannels: number, pooledSide: number, numClasses: number): number {
+  const conv = convParams(1, inputChannels, AUX_HEAD.conv);
+  const hidden = pooledSide * pooledSide * AUX_HEAD.conv * AUX_HEAD.hidden + AUX_HEAD.hidden;
+  return conv + hidden + AUX_HEAD.hidden * numClasses + numClasses;
+}
 
 /** Counts weights from the channel table alone, the way one would by hand from the paper. */
 function countFromTable(width: number, inputChannels: number, numClasses: number): number {
@@ -102,5 +112,105 @@ describe('reduced GoogLeNet for classroom runs', () => {
     expect(Math.max(...biases.map(Math.abs))).toBeLessThanOrEqual(biasBound);
     expect(new Set(biases).size).toBe(biases.length);
     model.dispose();
+  });
+});
+
+describe("the paper's GoogLeNet (3×224×224, 1000 classes)", () => {
+  // PyTorch's counts for the same networks: `python3 scripts/parity/make_fixture.py --counts`.
+  const PYTORCH_PAPER_PARAMS = 6_998_552;
+  const PYTORCH_PAPER_WITH_AUX_PARAMS = 13_378_280;
+
+  it('has the paper\'s feature-map sizes, from max pools in ceil mode: 56, 28, 14, 7', () => {
+    const model = buildGoogLeNet({ ...PAPER_OPTIONS, auxHeads: false });
+    expect(STAGE_OUTPUT_LAYERS.map((name) => model.getLayer(name).outputShape)).toEqual([
+      [null, 56, 56, 64],
+      [null, 28, 28, 192],
+      [null, 14, 14, 480],
+      [null, 7, 7, 832],
+      [null, 1024],
+      [null, 1000],
+    ]);
+    expect(model.countParams()).toBe(countFromTable(1, 3, 1000));
+    expect(model.countParams()).toBe(PYTORCH_PAPER_PARAMS);
+    model.dispose();
+  });
+
+  it('adds two auxiliary classifiers on 4×4 pooled maps of 4a (512 channels) and 4d (528)', () => {
+    const model = buildGoogLeNet(PAPER_OPTIONS);
+    expect(model.outputs.map((o) => o.shape)).toEqual([[null, 1000], [null, 1000], [null, 1000]]);
+    expect(model.getLayer('aux1/pool').outputShape).toEqual([null, 4, 4, 512]);
+    expect(model.getLayer('aux2/pool').outputShape).toEqual([null, 4, 4, 528]);
+    expect(model.countParams()).toBe(countFromTable(1, 3, 1000) + auxParams(512, 4, 1000) + auxParams(528, 4, 1000));
+    expect(model.countParams()).toBe(PYTORCH_PAPER_WITH_AUX_PARAMS);
+    model.dispose();
+  });
+});
+
+describe('ablations', () => {
+  const small = { ...FAITHFUL_OPTIONS, resolution: 32, width: 0.125 };
+  const build = (options: Partial<typeof FAITHFUL_OPTIONS>) => buildGoogLeNet({ ...small, ...options });
+
+  it.each([
+    ['batch norm', { batchNorm: true }],
+    ['LeakyReLU', { activation: 'leaky-relu' as const }],
+    ['ELU', { activation: 'elu' as const }],
+    ['tanh', { activation: 'tanh' as const }],
+    ['two 3×3 for the 5×5', { factorize5x5: true }],
+    ['average-pool branch', { poolBranch: 'avg' as const }],
+    ['Kaiming init', { init: 'kaiming' as const }],
+    ['dropout', { dropout: true }],
+    ['auxiliary heads', { auxHeads: true }],
+    ['the paper model at 64×64', { model: 'paper' as const, inputChannels: 3, resolution: 64 }],
+  ] as [string, Partial<typeof FAITHFUL_OPTIONS>][])('%s: builds and gives finite logits of the right shape', (_, options) => {
+    const model = build(options);
+    const side = options.resolution ?? small.resolution;
+    const outputs = tf.tidy(() => {
+      const result = model.apply(tf.randomUniform([2, side, side, options.inputChannels ?? 1]), {
+        training: true,
+      }) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(result) ? result : [result]).map((t) => ({ shape: t.shape, finite: t.isFinite().all().dataSync()[0] }));
+    });
+    expect(outputs[0]).toEqual({ shape: [2, 10], finite: 1 });
+    model.dispose();
+  });
+
+  it('batch norm replaces each conv bias by a scale and a shift (and two running statistics)', () => {
+    const plain = build({});
+    const normed = build({ batchNorm: true });
+    const convs = plain.layers.filter((l) => l.getClassName() === 'Conv2D');
+    const channels = convs.reduce((sum, l) => sum + (l.outputShape as number[])[3]!, 0);
+    expect(normed.countParams() - plain.countParams()).toBe(3 * channels);
+    expect(normed.getLayer('b1_conv_7x7').getWeights()).toHaveLength(1);
+    plain.dispose();
+    normed.dispose();
+  });
+
+  it('factorises the 5×5 branch into two 3×3 convolutions of the same width', () => {
+    const model = build({ factorize5x5: true });
+    expect(() => model.getLayer('inception_3a/branch3_5x5')).toThrow();
+    expect(model.getLayer('inception_3a/branch3_3x3a').getWeights()[0]!.shape).toEqual([3, 3, 2, 4]);
+    expect(model.getLayer('inception_3a/branch3_3x3b').getWeights()[0]!.shape).toEqual([3, 3, 4, 4]);
+    model.dispose();
+  });
+
+  it("Kaiming init draws N(0, 2 / fan_out) weights and zero biases", () => {
+    const model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, resolution: 32, init: 'kaiming' });
+    const [kernel, bias] = model.getLayer('inception_4a/branch2_3x3').getWeights();
+    const values = [...kernel!.dataSync()];
+    const [kh, kw, , cout] = kernel!.shape as number[];
+    const std = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+    expect(std / Math.sqrt(2 / (kh! * kw! * cout!))).toBeCloseTo(1, 1);
+    expect([...bias!.dataSync()].every((b) => b === 0)).toBe(true);
+    model.dispose();
+  });
+
+  it('a max pool over negative activations never picks the padding (as zeros would)', () => {
+    const input = tf.input({ shape: [4, 4, 1] });
+    const padded = new PoolPadding({ name: 'pad', padding: [[1, 1], [1, 1]] }).apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling2d({ poolSize: 3, strides: 2 }).apply(padded) as tf.SymbolicTensor;
+    const probe = tf.model({ inputs: input, outputs: pooled });
+    const values = tf.tidy(() => [...(probe.predict(tf.fill([1, 4, 4, 1], -0.5)) as tf.Tensor).dataSync()]);
+    expect(values).toEqual([-0.5, -0.5, -0.5, -0.5]);
+    probe.dispose();
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FAITHFUL_OPTIONS, buildGoogLeNet } from './googlenet';
+import { trainingLoss } from '../train/engine';
+import { FAITHFUL_OPTIONS, type GoogLeNetOptions, buildGoogLeNet } from './googlenet';
 
 /** Written by scripts/parity/make_fixture.py from PyTorch (float64), in tfjs layout. */
 interface ParityFixture {
@@ -11,9 +12,11 @@ interface ParityFixture {
   input: number[];
   inputShape: [number, number, number, number];
   labels: number[];
-  logits: number[];
+  /** The logits, then each auxiliary head's. */
+  outputs: number[][];
   loss: number;
-  weights: Record<string, { kernel: number[]; kernelShape: number[]; bias: number[] }>;
+  weights: Record<string, { kernel: number[]; kernelShape: number[]; bias?: number[] }>;
+  batchNorms: Record<string, { gamma: number[]; beta: number[]; movingMean: number[]; movingVariance: number[] }>;
   kernelGradients: Record<string, number[]>;
 }
 
@@ -28,33 +31,57 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return Math.sqrt(diff / norm);
 }
 
-let fixture: ParityFixture;
-let model: tf.LayersModel;
+interface Case {
+  file: string;
+  title: string;
+  options: Partial<GoogLeNetOptions>;
+  /** Batch norm compares in training mode, on the batch's own statistics, as the reference does. */
+  training: boolean;
+}
+
+const CASES: Case[] = [
+  { file: 'parity.fixture.json', title: "d2l's model", options: {}, training: false },
+  { file: 'parity-aux.fixture.json', title: 'with the auxiliary classifiers (loss weight 0.3)', options: { auxHeads: true }, training: false },
+  { file: 'parity-bn.fixture.json', title: 'with batch norm, in training mode', options: { batchNorm: true }, training: true },
+];
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  fixture = JSON.parse(await readFile(new URL('./parity.fixture.json', import.meta.url), 'utf8')) as ParityFixture;
-  model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, resolution: fixture.resolution, width: fixture.width });
-  for (const [name, { kernel, kernelShape, bias }] of Object.entries(fixture.weights)) {
-    model.getLayer(name).setWeights([tf.tensor(kernel, kernelShape), tf.tensor(bias)]);
-  }
 });
 
-const lossOf = (images: tf.Tensor4D, labels: tf.Tensor1D) =>
-  tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), model.apply(images) as tf.Tensor2D) as tf.Scalar;
+describe.each(CASES)('numerical parity with PyTorch, $title (reduced width)', ({ file, options, training }) => {
+  let fixture: ParityFixture;
+  let model: tf.LayersModel;
 
-describe('numerical parity with PyTorch (d2l GoogLeNet, reduced width)', () => {
-  it('loads every PyTorch weight into a layer of the same shape', () => {
-    const named = model.layers.filter((l) => l.countParams() > 0).map((l) => l.name);
-    expect(Object.keys(fixture.weights).sort()).toEqual(named.sort());
+  beforeAll(async () => {
+    fixture = JSON.parse(await readFile(new URL(`./${file}`, import.meta.url), 'utf8')) as ParityFixture;
+    model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, ...options, resolution: fixture.resolution, width: fixture.width });
+    for (const [name, { kernel, kernelShape, bias }] of Object.entries(fixture.weights)) {
+      model.getLayer(name).setWeights([tf.tensor(kernel, kernelShape), ...(bias ? [tf.tensor(bias)] : [])]);
+    }
+    for (const [name, norm] of Object.entries(fixture.batchNorms)) {
+      model.getLayer(name).setWeights([norm.gamma, norm.beta, norm.movingMean, norm.movingVariance].map((v) => tf.tensor(v)));
+    }
   });
 
-  it('gives the same logits and loss to 1e-4', () => {
+  const outputsOf = (images: tf.Tensor4D) => {
+    const outputs = model.apply(images, { training }) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(outputs) ? outputs : [outputs];
+  };
+  const lossOf = (images: tf.Tensor4D) => trainingLoss(outputsOf(images), tf.tensor1d(fixture.labels, 'int32'), 10);
+
+  it('loads every PyTorch weight into a layer of the same shape', () => {
+    const named = model.layers.filter((l) => l.countParams() > 0).map((l) => l.name);
+    expect([...Object.keys(fixture.weights), ...Object.keys(fixture.batchNorms)].sort()).toEqual(named.sort());
+  });
+
+  it('gives the same outputs and loss to 1e-4', () => {
     tf.tidy(() => {
       const images = tf.tensor4d(fixture.input, fixture.inputShape);
-      const logits = model.apply(images) as tf.Tensor2D;
-      expect(relativeError(logits.dataSync(), fixture.logits)).toBeLessThan(1e-4);
-      const loss = lossOf(images, tf.tensor1d(fixture.labels, 'int32')).dataSync()[0]!;
+      const outputs = outputsOf(images);
+      expect(outputs).toHaveLength(fixture.outputs.length);
+      outputs.forEach((output, i) => expect(relativeError(output.dataSync(), fixture.outputs[i]!), `output ${i}`).toBeLessThan(1e-4));
+      const loss = lossOf(images).dataSync()[0]!;
       expect(Math.abs(loss - fixture.loss) / fixture.loss).toBeLessThan(1e-4);
     });
   });
@@ -62,10 +89,9 @@ describe('numerical parity with PyTorch (d2l GoogLeNet, reduced width)', () => {
   it('gives the same weight gradients to 1e-3', () => {
     tf.tidy(() => {
       const images = tf.tensor4d(fixture.input, fixture.inputShape);
-      const labels = tf.tensor1d(fixture.labels, 'int32');
       const names = Object.keys(fixture.kernelGradients);
       const kernels = names.map((name) => model.getLayer(name).trainableWeights[0]!.read() as tf.Variable);
-      const { grads } = tf.variableGrads(() => lossOf(images, labels), kernels);
+      const { grads } = tf.variableGrads(() => lossOf(images), kernels);
       names.forEach((name, i) => {
         expect(Math.max(...fixture.kernelGradients[name]!.map(Math.abs)), `${name} is a dead branch`).toBeGreaterThan(0);
         const error = relativeError(grads[kernels[i]!.name]!.dataSync(), fixture.kernelGradients[name]!);

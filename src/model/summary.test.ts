@@ -26,6 +26,12 @@ describe('summarizeModel', () => {
     expect(summaryAt(48).totalMacs / 1e9).toBeCloseTo(0.073, 3);
   });
 
+  it('counts batch norm as PyTorch does: scale and shift, not the running statistics (5,984,810 at 96×96)', () => {
+    const model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, batchNorm: true });
+    expect(summarizeModel(model).totalParams).toBe(5_984_810);
+    model.dispose();
+  });
+
   it('gives the first convolution its textbook cost', () => {
     const conv1 = summaryAt(96).layers.find((l) => l.name === 'b1_conv_7x7')!;
     expect(conv1.outputShape).toEqual([48, 48, 64]);

@@ -52,7 +52,8 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
         name: layer.name,
         className: layer.getClassName(),
         outputShape,
-        params: layer.countParams(),
+        // Trainable weights only, as PyTorch counts parameters: batch norm's running statistics are buffers there.
+        params: layer.trainableWeights.reduce((sum, weight) => sum + weight.read().size, 0),
         kernelParams: layer.getWeights(false)[0]?.size ?? 0,
         macs: macsOf(layer, outputShape),
       };
