@@ -29,6 +29,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: process.env.CI ? 'retain-on-failure' : 'off',
+    // A click or fill on an element that never becomes usable fails instead of waiting out the test.
+    actionTimeout: 60_000,
   },
   projects: [
     {

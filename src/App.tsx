@@ -29,6 +29,16 @@ const fromUrl = configFromQuery(window.location.search);
 const viewFromUrl = viewFromQuery(window.location.search);
 const urlWarnings = [...fromUrl.warnings, ...viewFromUrl.warnings];
 
+/**
+ * Switching the model brings the settings it is defined with: the paper's network is built for 224×224 with its
+ * auxiliary classifiers and dropout; d2l's for 96×96 without. Each stays switchable afterwards.
+ */
+function withField(draft: ConfigDraft, key: ConfigKey, value: string): ConfigDraft {
+  if (key !== 'model' || value === draft.model) return { ...draft, [key]: value };
+  const paper = value === 'paper';
+  return { ...draft, model: value, resolution: paper ? '224' : '96', auxHeads: paper ? '1' : '0', dropout: paper ? '1' : '0' };
+}
+
 function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
   return {
     ...draft,
@@ -176,7 +186,7 @@ export function App() {
         running={running}
         controls={view.controls}
         disabledReason={disabledReason}
-        onChange={(key: ConfigKey, value: string) => setDraft((d) => ({ ...d, [key]: value }))}
+        onChange={(key: ConfigKey, value: string) => setDraft((d) => withField(d, key, value))}
         onPreset={(preset: StudyPreset) => setDraft((d) => applyPreset(d, preset))}
         onTrain={train}
         onStop={stop}

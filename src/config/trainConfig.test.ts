@@ -107,6 +107,14 @@ describe('ablation options', () => {
     expect(configFromQuery('?opt=rmsprop').warnings[0]).toMatch(/opt=rmsprop: Optimiser must be one of sgd, momentum, adam.*Using sgd\./);
   });
 
+  it("refuse the paper's model below 32×32, where its ceil-mode pools run out of pixels", () => {
+    const result = validateDraft({ ...draftFromConfig(DEFAULT_CONFIG), model: 'paper', resolution: '16' });
+    expect(result).toEqual({ ok: false, errors: { resolution: "The paper's model needs a resolution of at least 32." } });
+    const parsed = configFromQuery('?model=paper&res=16');
+    expect(parsed.config.resolution).toBe(32);
+    expect(parsed.warnings[0]).toMatch(/needs at least 32/);
+  });
+
   it('show in the legend when they depart from d2l', () => {
     expect(describeConfig(DEFAULT_CONFIG)).toBe('bs 64 · lr 0.05');
     expect(describeConfig(ablated)).toBe(

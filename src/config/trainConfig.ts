@@ -109,6 +109,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
  */
 export const MIN_RESOLUTION = 16;
 export const MAX_RESOLUTION = 224;
+/** The paper's four ceil-mode pools without padding need a 16×16 map after the first convolution. */
+export const MIN_PAPER_RESOLUTION = 32;
 
 /** Where a field is shown: the first group is always visible, the others are the ablations of the articles. */
 export type FieldGroup = 'run' | 'model' | 'optimizer' | 'augmentation';
@@ -228,6 +230,10 @@ export function validateDraft(draft: ConfigDraft): ValidationResult {
   if (typeof batchSize === 'number' && typeof trainSubset === 'number' && batchSize > trainSubset) {
     errors.batchSize = `Batch size (${batchSize}) cannot exceed the number of training images (${trainSubset}).`;
   }
+  const { model, resolution } = values;
+  if (model === 'paper' && typeof resolution === 'number' && resolution < MIN_PAPER_RESOLUTION) {
+    errors.resolution = `The paper's model needs a resolution of at least ${MIN_PAPER_RESOLUTION}.`;
+  }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, config: values as unknown as TrainConfig };
 }
@@ -266,6 +272,13 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
         `using batch size ${Math.min(defaults.batchSize, config.trainSubset)}.`,
     );
     config.batchSize = Math.min(defaults.batchSize, config.trainSubset);
+  }
+  if (config.model === 'paper' && config.resolution < MIN_PAPER_RESOLUTION) {
+    warnings.push(
+      `Link asks for the paper's model at ${config.resolution}×${config.resolution}; it needs at least ` +
+        `${MIN_PAPER_RESOLUTION}, so the resolution is ${MIN_PAPER_RESOLUTION}.`,
+    );
+    config.resolution = MIN_PAPER_RESOLUTION;
   }
   return { config, autostart: params.get('autostart') === '1', warnings };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_PAPER_RESOLUTION } from '../config/trainConfig';
 import {
   AUX_HEAD,
   FAITHFUL_OPTIONS,
@@ -160,7 +161,7 @@ describe('ablations', () => {
     ['Kaiming init', { init: 'kaiming' as const }],
     ['dropout', { dropout: true }],
     ['auxiliary heads', { auxHeads: true }],
-    ['the paper model at 64×64', { model: 'paper' as const, inputChannels: 3, resolution: 64 }],
+    ['the paper model at its smallest input, 32×32', { model: 'paper' as const, inputChannels: 3, resolution: MIN_PAPER_RESOLUTION }],
   ] as [string, Partial<typeof FAITHFUL_OPTIONS>][])('%s: builds and gives finite logits of the right shape', (_, options) => {
     const model = build(options);
     const side = options.resolution ?? small.resolution;

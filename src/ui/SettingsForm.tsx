@@ -1,11 +1,14 @@
+import { useState } from 'react';
 import {
   CONFIG_KEYS,
+  DEFAULT_CONFIG,
   type ConfigDraft,
   type ConfigKey,
   FIELD_SPECS,
   type FieldErrors,
   type FieldGroup,
   type FieldSpec,
+  encodeField,
 } from '../config/trainConfig';
 import { D2L_STUDY, type StudyPreset, presetShown } from '../experiments/presets';
 import type { ControlsMode } from './classroom';
@@ -103,6 +106,10 @@ export function SettingsForm(props: Props) {
   const editable = !running && controls === 'shown';
   const hidden = controls === 'hidden';
   const ablationErrors = CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && errors[key] !== undefined);
+  // Open from the start when a link set an option, so nobody trains with a setting they cannot see.
+  const [ablationsOpen, setAblationsOpen] = useState(() =>
+    CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && draft[key] !== encodeField(DEFAULT_CONFIG[key])),
+  );
   const shownPreset = presetShown(draft);
   return (
     <section className="panel settings" aria-label="Training settings">
@@ -142,8 +149,20 @@ export function SettingsForm(props: Props) {
             <Field key={key} name={key} value={draft[key]} error={errors[key]} disabled={!editable} onChange={props.onChange} />
           ))}
         </div>
-        <details className="ablations" hidden={hidden} open={ablationErrors}>
-          <summary>Ablations: model, optimiser, augmentation</summary>
+        <details
+          className="ablations"
+          hidden={hidden}
+          open={ablationsOpen || ablationErrors}
+        >
+          <summary
+            onClick={(event) => {
+              // React owns the open state, so a re-render never closes what the user opened.
+              event.preventDefault();
+              setAblationsOpen(!(ablationsOpen || ablationErrors));
+            }}
+          >
+            Ablations: model, optimiser, augmentation
+          </summary>
           {ABLATION_GROUPS.map(({ group, title }) => (
             <fieldset key={group} className="fields">
               <legend>{title}</legend>
