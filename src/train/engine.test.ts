@@ -162,8 +162,12 @@ describe('runTraining on real Fashion-MNIST', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
-    const config = { ...TINY, epochs: 3 };
+  it.each([
+    ['plain SGD', {}],
+    ['momentum, weight decay and a step schedule', { optimizer: 'momentum', weightDecay: 1e-3, schedule: 'step', stepSize: 1, gamma: 0.5 }],
+    ['Adam with warm-up and a cosine schedule', { optimizer: 'adam', learningRate: 1e-3, warmupEpochs: 1, schedule: 'cosine' }],
+  ] as [string, Partial<TrainConfig>][])('resumes %s from a checkpoint exactly where an uninterrupted run would be', async (_, options) => {
+    const config = { ...TINY, epochs: 3, ...options };
     const straight = await train(config);
     const checkpoints: Checkpoint[] = [];
     const controller = new AbortController();

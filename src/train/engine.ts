@@ -6,6 +6,7 @@ import { epochOrder } from '../data/random';
 import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
+import { TrainingOptimizer, learningRateAt } from './optimizer';
 
 export interface EpochReport {
   epoch: number;
@@ -76,8 +77,9 @@ export interface TrainingJob {
 export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
 
 /**
- * Everything needed to continue a run after its last finished epoch: plain SGD keeps no optimiser state, and the
- * batch order of every epoch follows from the seed, so the weights and the counters are enough.
+ * Everything needed to continue a run after its last finished epoch: the weights, the optimiser's state and the
+ * counters. The batch order (and any augmentation) of every step follows from the seed, and the learning rate from
+ * the step, so nothing else is needed.
  */
 export interface Checkpoint {
   epoch: number;
@@ -86,6 +88,8 @@ export interface Checkpoint {
   elapsedSeconds: number;
   /** The model's weights in `model.getWeights()` order. */
   weights: Float32Array[];
+  /** Momentum or Adam state; absent in checkpoints written before the optimiser had any (plain SGD). */
+  optimizerState?: Float32Array[];
   /** The report of that epoch, so a page that missed it can record it before the run continues. */
   report: EpochReport;
 }
@@ -188,14 +192,17 @@ export async function evaluateAccuracy(
 
 /**
  * One model, its optimiser and the device-side data: the step the training loop repeats, and the one the
- * benchmark times. Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD.
+ * benchmark times. d2l's defaults: Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD.
  */
 export class TrainingSession {
   readonly model: tf.LayersModel;
   readonly trainSet: DeviceImageSet;
   readonly testSet: DeviceImageSet;
-  private readonly optimizer: tf.Optimizer;
+  private readonly optimizer: TrainingOptimizer;
   private readonly variables: tf.Variable[];
+  private readonly stepsPerEpoch: number;
+  /** Updates made so far in the run, resumed ones included: the schedule and the augmentation follow it. */
+  private step = 0;
   /** The paper's model takes RGB: each grey image is repeated on three channels. */
   private readonly channels: number;
 
@@ -206,26 +213,27 @@ export class TrainingSession {
     this.model = buildFashionMnistGoogLeNet(config);
     this.channels = inputChannels(config.model);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.optimizer = tf.train.sgd(config.learningRate);
+    this.optimizer = new TrainingOptimizer(config, this.variables);
+    this.stepsPerEpoch = Math.ceil(config.trainSubset / config.batchSize);
     this.trainSet = new DeviceImageSet(data.train, config.trainSubset);
     this.testSet = new DeviceImageSet(data.test, config.testSubset);
   }
 
-  /** One SGD update on the given training images; the caller owns (and disposes) the two scalars. */
+  /** One update on the given training images; the caller owns (and disposes) the two scalars. */
   trainStep(indices: Int32Array): { loss: tf.Scalar; correct: tf.Scalar; dispose(): void } {
     let correct: tf.Scalar | null = null;
+    const learningRate = learningRateAt(this.config, this.step, this.stepsPerEpoch);
     const loss = tf.tidy(() => {
       const { images, labels } = this.trainSet.batch(indices, this.config.resolution, this.channels);
-      return this.optimizer.minimize(
-        () => {
-          const outputs = forward(this.model, images, true);
-          correct = tf.keep(countCorrect(mainLogits(outputs), labels));
-          return trainingLoss(outputs, labels, FASHION_MNIST_CLASSES);
-        },
-        true,
-        this.variables,
-      ) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(() => {
+        const outputs = forward(this.model, images, true);
+        correct = tf.keep(countCorrect(mainLogits(outputs), labels));
+        return trainingLoss(outputs, labels, FASHION_MNIST_CLASSES);
+      }, this.variables);
+      this.optimizer.apply(this.variables.map((v) => grads[v.name]!), learningRate);
+      return value;
     });
+    this.step++;
     const kept = correct as unknown as tf.Scalar;
     return {
       loss,
@@ -237,12 +245,15 @@ export class TrainingSession {
     };
   }
 
-  /** Copies of the weights (one read per tensor, once per epoch). */
-  async readWeights(): Promise<Float32Array[]> {
-    return Promise.all(this.model.getWeights().map(async (w) => (await w.data()).slice() as Float32Array));
+  /** Copies of the weights and the optimiser state (one read per tensor, once per epoch). */
+  async readState(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState'>> {
+    const weights = await Promise.all(this.model.getWeights().map(async (w) => (await w.data()).slice() as Float32Array));
+    return { weights, optimizerState: await this.optimizer.getState() };
   }
 
-  loadWeights(weights: Float32Array[]): void {
+  /** Continues from a checkpoint: its weights, its optimiser state, and its place in the schedule. */
+  resumeFrom(checkpoint: Checkpoint): void {
+    const { weights } = checkpoint;
     const current = this.model.getWeights();
     if (weights.length !== current.length || weights.some((w, i) => w.length !== current[i]!.size)) {
       throw new Error('The checkpoint does not fit this model: its weights have other shapes.');
@@ -250,6 +261,8 @@ export class TrainingSession {
     const tensors = weights.map((w, i) => tf.tensor(w, current[i]!.shape));
     this.model.setWeights(tensors);
     tensors.forEach((t) => t.dispose());
+    this.optimizer.setState(checkpoint.optimizerState ?? []);
+    this.step = checkpoint.step;
   }
 
   evaluate(): Promise<number> {
@@ -286,7 +299,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   const { resume } = job;
   if (resume) {
     try {
-      session.loadWeights(resume.weights);
+      session.resumeFrom(resume);
     } catch (error) {
       session.dispose();
       throw error;
@@ -385,8 +398,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
         };
         if (job.onCheckpoint) {
           const { step: s, examplesSeen: seen, elapsedSeconds } = report;
-          const weights = await session.readWeights();
-          await job.onCheckpoint({ epoch, step: s, examplesSeen: seen, elapsedSeconds, weights, report });
+          const state = await session.readState();
+          await job.onCheckpoint({ epoch, step: s, examplesSeen: seen, elapsedSeconds, ...state, report });
         }
         callbacks.onEpoch(report);
       } finally {

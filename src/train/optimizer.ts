@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/trainConfig';
+
+/**
+ * The learning rate of update `step` (counted from 0), as PyTorch's schedulers give it: StepLR stepped once per
+ * epoch, CosineAnnealingLR over the whole run but evaluated per update, and a linear warm-up from 0 on top.
+ */
+export function learningRateAt(
+  config: Pick<TrainConfig, 'learningRate' | 'schedule' | 'stepSize' | 'gamma' | 'warmupEpochs' | 'epochs'>,
+  step: number,
+  stepsPerEpoch: number,
+): number {
+  const epoch = Math.floor(step / stepsPerEpoch);
+  let rate = config.learningRate;
+  if (config.schedule === 'step') rate *= config.gamma ** Math.floor(epoch / config.stepSize);
+  if (config.schedule === 'cosine') rate *= (1 + Math.cos((Math.PI * step) / (config.epochs * stepsPerEpoch))) / 2;
+  const warmupSteps = config.warmupEpochs * stepsPerEpoch;
+  return step < warmupSteps ? (rate * (step + 1)) / warmupSteps : rate;
+}
+
+export const MOMENTUM = 0.9;
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+
+/**
+ * SGD, SGD with momentum and Adam with PyTorch's update rules and coupled weight decay (g + wd·w), keeping their
+ * state in variables of their own so a checkpoint can carry it: a resumed run continues exactly, not from cold
+ * momentum. The learning rate comes with every update, so a schedule costs one scalar upload, never a read.
+ */
+export class TrainingOptimizer {
+  private readonly slots: tf.Variable[][];
+  /** Adam's update count, for its bias correction; kept on the CPU so no step reads it back. */
+  private updates = 0;
+
+  constructor(
+    private readonly config: Pick<TrainConfig, 'optimizer' | 'weightDecay'>,
+    private readonly variables: tf.Variable[],
+  ) {
+    const slotCount = { sgd: 0, momentum: 1, adam: 2 }[config.optimizer];
+    // tidy frees the zeros each variable was made from; variables themselves outlive it.
+    this.slots = tf.tidy(() =>
+      variables.map((v) => Array.from({ length: slotCount }, () => tf.variable(tf.zerosLike(v), false))),
+    );
+  }
+
+  /** Applies one update; `gradients` are in the order of the variables. */
+  apply(gradients: tf.Tensor[], learningRate: number): void {
+    this.updates++;
+    const { optimizer, weightDecay } = this.config;
+    tf.tidy(() => {
+      const rate = tf.scalar(learningRate);
+      this.variables.forEach((variable, i) => {
+        const raw = gradients[i]!;
+        const gradient = weightDecay > 0 ? tf.add(raw, tf.mul(variable, weightDecay)) : raw;
+        const slots = this.slots[i]!;
+        if (optimizer === 'sgd') {
+          variable.assign(tf.sub(variable, tf.mul(gradient, rate)));
+        } else if (optimizer === 'momentum') {
+          // PyTorch: buf = μ·buf + g (the first update, from a zero buffer, gives buf = g); w -= lr·buf.
+          const buffer = slots[0]!;
+          buffer.assign(tf.add(tf.mul(buffer, MOMENTUM), gradient));
+          variable.assign(tf.sub(variable, tf.mul(buffer, rate)));
+        } else {
+          const [first, second] = slots as [tf.Variable, tf.Variable];
+          first.assign(tf.add(tf.mul(first, ADAM.beta1), tf.mul(gradient, 1 - ADAM.beta1)));
+          second.assign(tf.add(tf.mul(second, ADAM.beta2), tf.mul(tf.square(gradient), 1 - ADAM.beta2)));
+          const stepSize = learningRate / (1 - ADAM.beta1 ** this.updates);
+          const denominator = tf.add(tf.div(tf.sqrt(second), Math.sqrt(1 - ADAM.beta2 ** this.updates)), ADAM.epsilon);
+          variable.assign(tf.sub(variable, tf.mul(tf.div(first, denominator), stepSize)));
+        }
+      });
+    });
+  }
+
+  /** The state a checkpoint keeps: every slot, then the update count. */
+  async getState(): Promise<Float32Array[]> {
+    const slots = await Promise.all(this.slots.flat().map(async (slot) => (await slot.data()).slice() as Float32Array));
+    return [...slots, Float32Array.of(this.updates)];
+  }
+
+  /** Restores getState's arrays; an empty state (a checkpoint of plain SGD, or an older one) means a fresh start. */
+  setState(state: Float32Array[]): void {
+    if (state.length === 0) return;
+    const slots = this.slots.flat();
+    if (state.length !== slots.length + 1 || slots.some((slot, i) => slot.size !== state[i]!.length)) {
+      throw new Error("The checkpoint's optimiser state does not fit this optimiser: was it saved with another one?");
+    }
+    tf.tidy(() => slots.forEach((slot, i) => slot.assign(tf.tensor(state[i]!, slot.shape))));
+    this.updates = state[slots.length]![0]!;
+  }
+
+  dispose(): void {
+    this.slots.flat().forEach((slot) => slot.dispose());
+  }
+}
