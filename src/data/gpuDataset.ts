@@ -18,10 +18,19 @@ export class DeviceImageSet {
     this.labels = tf.tensor1d(Int32Array.from(source.labels.subarray(0, count)), 'int32');
   }
 
-  /** Images as [n, side, side, channels] in [0, 1] (grey repeated on every channel) and int32 labels; call inside tf.tidy. */
-  batch(indices: Int32Array, side: number, channels = 1): { images: tf.Tensor4D; labels: tf.Tensor1D } {
+  /**
+   * Images as [n, side, side, channels] in [0, 1] (grey repeated on every channel) and int32 labels; call inside
+   * tf.tidy. `augment` transforms the gathered 28×28 images before the resize (training batches only).
+   */
+  batch(
+    indices: Int32Array,
+    side: number,
+    channels = 1,
+    augment?: (images: tf.Tensor4D) => tf.Tensor4D,
+  ): { images: tf.Tensor4D; labels: tf.Tensor1D } {
     const index = tf.tensor1d(indices, 'int32');
-    const raw = tf.gather(this.images, index);
+    const gathered = tf.gather(this.images, index);
+    const raw = augment ? augment(gathered) : gathered;
     const resized = side === IMAGE_SIDE ? raw : tf.image.resizeBilinear(raw, [side, side], false, true);
     const scaled = tf.mul(resized, 1 / 255) as tf.Tensor4D;
     return { images: channels === 1 ? scaled : tf.tile(scaled, [1, 1, 1, channels]), labels: tf.gather(this.labels, index) };

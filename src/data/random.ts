@@ -27,3 +27,8 @@ export function shuffledIndices(n: number, random: () => number): Int32Array {
 export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
   return shuffledIndices(n, seededRandom(Math.imul(seed ^ 0x9e3779b9, 31) + epoch));
 }
+
+/** The augmentation draws of one update depend only on (seed, step), so a resumed run repeats them exactly. */
+export function augmentationRandom(seed: number, step: number): () => number {
+  return seededRandom(Math.imul(seed ^ 0x85ebca6b, 0x27d4eb2f) + step);
+}

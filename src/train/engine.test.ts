@@ -166,6 +166,7 @@ describe('runTraining on real Fashion-MNIST', () => {
     ['plain SGD', {}],
     ['momentum, weight decay and a step schedule', { optimizer: 'momentum', weightDecay: 1e-3, schedule: 'step', stepSize: 1, gamma: 0.5 }],
     ['Adam with warm-up and a cosine schedule', { optimizer: 'adam', learningRate: 1e-3, warmupEpochs: 1, schedule: 'cosine' }],
+    ['random crops and flips', { cropPadding: 2, flip: true }],
   ] as [string, Partial<TrainConfig>][])('resumes %s from a checkpoint exactly where an uninterrupted run would be', async (_, options) => {
     const config = { ...TINY, epochs: 3, ...options };
     const straight = await train(config);

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
 import type { FashionMnist } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
-import { epochOrder } from '../data/random';
+import { augmentBatch, isAugmenting } from '../data/augment';
+import { augmentationRandom, epochOrder } from '../data/random';
 import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
@@ -224,7 +225,10 @@ export class TrainingSession {
     let correct: tf.Scalar | null = null;
     const learningRate = learningRateAt(this.config, this.step, this.stepsPerEpoch);
     const loss = tf.tidy(() => {
-      const { images, labels } = this.trainSet.batch(indices, this.config.resolution, this.channels);
+      const augment = isAugmenting(this.config)
+        ? (raw: tf.Tensor4D) => augmentBatch(raw, this.config, augmentationRandom(this.config.seed, this.step))
+        : undefined;
+      const { images, labels } = this.trainSet.batch(indices, this.config.resolution, this.channels, augment);
       const { value, grads } = tf.variableGrads(() => {
         const outputs = forward(this.model, images, true);
         correct = tf.keep(countCorrect(mainLogits(outputs), labels));

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { augmentBatch, augmentationBoxes } from './augment';
+import { augmentationRandom, seededRandom } from './random';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SIDE = 28;
+/** Two distinct test images: pixel (y, x) of image n is 1000·n + 28·y + x + 1. */
+const images = () => tf.tensor4d(Float32Array.from({ length: 2 * SIDE * SIDE }, (_, i) => (i >= SIDE * SIDE ? 1000 : 0) + (i % (SIDE * SIDE)) + 1), [2, SIDE, SIDE, 1]);
+const pixel = (n: number, y: number, x: number) => (y < 0 || x < 0 || y >= SIDE || x >= SIDE ? 0 : 1000 * n + SIDE * y + x + 1);
+
+/** Replays the draws augmentationBoxes makes, to know each example's offset and flip. */
+function drawsOf(boxes: Float32Array, padding: number, n: number) {
+  const border = Math.max(padding, 1);
+  const last = SIDE + 2 * border - 1;
+  const [y1, x1, , x2] = boxes.subarray(n * 4, n * 4 + 4).map((v) => Math.round(v * last));
+  return { dy: y1! - border, dx: Math.min(x1!, x2!) - border, flipped: x1! > x2! };
+}
+
+describe('augmentBatch', () => {
+  it('leaves the images as they are with neither crop nor flip drawn', () => {
+    const result = tf.tidy(() => [...augmentBatch(images(), { cropPadding: 0, flip: false }, seededRandom(1)).dataSync()]);
+    expect(result).toEqual([...images().dataSync()]);
+  });
+
+  it.each([
+    ['flip only', { cropPadding: 0, flip: true }],
+    ['crop only', { cropPadding: 3, flip: false }],
+    ['crop and flip', { cropPadding: 4, flip: true }],
+  ])('%s moves whole pixels, with zeros where the padding shows', (_, augmentation) => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const boxes = augmentationBoxes(2, augmentation, seededRandom(seed));
+      const out = tf.tidy(() => augmentBatch(images(), augmentation, seededRandom(seed)).arraySync());
+      for (let n = 0; n < 2; n++) {
+        const { dy, dx, flipped } = drawsOf(boxes, augmentation.cropPadding, n);
+        expect(Math.abs(dy)).toBeLessThanOrEqual(augmentation.cropPadding);
+        expect(Math.abs(dx)).toBeLessThanOrEqual(augmentation.cropPadding);
+        if (!augmentation.flip) expect(flipped).toBe(false);
+        for (let y = 0; y < SIDE; y++) {
+          for (let x = 0; x < SIDE; x++) {
+            const expected = pixel(n, y + dy, flipped ? dx + SIDE - 1 - x : x + dx);
+            expect(out[n]![y]![x]![0]).toBeCloseTo(expected, 2);
+          }
+        }
+      }
+    }
+  });
+
+  it('draws every offset and both flips, and the same ones for the same seed and step', () => {
+    const augmentation = { cropPadding: 2, flip: true };
+    const draws = Array.from({ length: 200 }, (_, i) => drawsOf(augmentationBoxes(1, augmentation, seededRandom(i)), 2, 0));
+    expect(new Set(draws.map((d) => d.dx))).toEqual(new Set([-2, -1, 0, 1, 2]));
+    expect(new Set(draws.map((d) => d.flipped))).toEqual(new Set([true, false]));
+    const boxes = (step: number) => [...augmentationBoxes(8, augmentation, augmentationRandom(3, step))];
+    expect(boxes(5)).toEqual(boxes(5));
+    expect(boxes(5)).not.toEqual(boxes(6));
+  });
+
+  it('frees everything it makes', () => {
+    const input = images();
+    const before = tf.memory().numTensors;
+    augmentBatch(input, { cropPadding: 2, flip: true }, seededRandom(1)).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
+  });
+});
