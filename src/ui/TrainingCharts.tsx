@@ -1,22 +1,55 @@
-import { useState } from 'react';
+import { type RefObject, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { describeConfig } from '../config/trainConfig';
 import type { RunRecord } from '../experiments/runHistory';
 import { X_AXIS_LABELS, type XAxis as AxisKind, epochX, sampleX } from '../experiments/xAxis';
+import { downloadChartPng } from './chartPng';
+import { PALETTE } from './palette';
 
 interface Props {
   /** One run, or several to overlay. */
   runs: RunRecord[];
 }
 
-const PALETTE = ['#1f6feb', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
 
 const runLegend = (run: RunRecord) => run.name || describeConfig(run.config);
 const formatTick = (value: number) =>
   Math.abs(value) >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)}k` : String(Number(value.toFixed(2)));
 const tooltipValue = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : String(value));
 
+const fileSlug = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '');
+
+interface PngButtonProps {
+  chart: RefObject<HTMLDivElement | null>;
+  /** "loss" or "accuracy": the file name's start and the button's label. */
+  kind: string;
+  title: string;
+}
+
+function PngButton({ chart, kind, title }: PngButtonProps) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const download = () => {
+    if (chart.current === null) return;
+    setProblem(null);
+    downloadChartPng(chart.current, title, `${kind}-${fileSlug(title)}.png`).catch((error: Error) => setProblem(error.message));
+  };
+  return (
+    <>
+      <button type="button" className="link" aria-label={`Download the ${kind} chart as PNG`} onClick={download}>
+        PNG
+      </button>
+      {problem && (
+        <span className="error" role="alert">
+          {problem}
+        </span>
+      )}
+    </>
+  );
+}
+
 export function TrainingCharts({ runs }: Props) {
+  const lossChart = useRef<HTMLDivElement>(null);
+  const accuracyChart = useRef<HTMLDivElement>(null);
   const [axis, setAxis] = useState<AxisKind>('epoch');
   const [logLoss, setLogLoss] = useState(false);
   if (runs.length === 0) {
@@ -27,6 +60,7 @@ export function TrainingCharts({ runs }: Props) {
     );
   }
   const single = runs.length === 1;
+  const subtitle = single ? runLegend(runs[0]!) : `${runs.length} runs compared`;
   const series = runs.map((run, index) => ({
     run,
     color: PALETTE[index % PALETTE.length]!,
@@ -58,7 +92,7 @@ export function TrainingCharts({ runs }: Props) {
       <div className="chart-header">
         <h2>
           Curves{' '}
-          <span className="subtle">{single ? runLegend(runs[0]!) : `${runs.length} runs compared`}</span>
+          <span className="subtle">{subtitle}</span>
         </h2>
         <label>
           x-axis{' '}
@@ -74,8 +108,10 @@ export function TrainingCharts({ runs }: Props) {
           <input type="checkbox" checked={logLoss} onChange={(event) => setLogLoss(event.target.checked)} /> log loss
         </label>
       </div>
-      <div className="chart" data-testid="loss-chart">
-        <h3>Training loss</h3>
+      <div className="chart" data-testid="loss-chart" ref={lossChart}>
+        <h3>
+          Training loss <PngButton chart={lossChart} kind="loss" title={`Training loss · ${subtitle}`} />
+        </h3>
         <ResponsiveContainer width="100%" height={260}>
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
@@ -111,8 +147,11 @@ export function TrainingCharts({ runs }: Props) {
           </LineChart>
         </ResponsiveContainer>
       </div>
-      <div className="chart" data-testid="accuracy-chart">
-        <h3>Accuracy {single ? '' : <span className="subtle">(solid: test · dashed: train)</span>}</h3>
+      <div className="chart" data-testid="accuracy-chart" ref={accuracyChart}>
+        <h3>
+          Accuracy {single ? '' : <span className="subtle">(solid: test · dashed: train)</span>}{' '}
+          <PngButton chart={accuracyChart} kind="accuracy" title={`Accuracy · ${subtitle}`} />
+        </h3>
         <ResponsiveContainer width="100%" height={260}>
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
