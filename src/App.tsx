@@ -20,6 +20,8 @@ import { TrainingCharts } from './ui/TrainingCharts';
 import { useRunHistory } from './experiments/useRunHistory';
 import { useRunQueue } from './experiments/useRunQueue';
 import { BatchSizeLab } from './ui/BatchSizeLab';
+import { EvaluationPanel } from './ui/EvaluationPanel';
+import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
 import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
 import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
@@ -196,6 +198,12 @@ export function App() {
       <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
       <TrainingCharts runs={chartedRuns} />
+      <EvaluationPanel run={shownRun} />
+      <PredictPanel
+        runs={history.runs.filter((run) => run.epochs.length > 0)}
+        defaultRunId={shownRun?.id}
+        predict={worker.predict}
+      />
       <ResultsTable
         history={history}
         activeRunId={worker.activeRunId}

@@ -19,7 +19,10 @@ export function openPlaygroundDb(name = DB_NAME): Promise<IDBPDatabase<Playgroun
   });
 }
 
-/** The weights at the end of a run's latest finished epoch, so a reload can resume it from there. */
+/**
+ * The weights at the end of a run's latest finished epoch: a reload resumes an unfinished run from there, and a
+ * finished run keeps its final weights for predictions until the run is deleted.
+ */
 export class CheckpointStore {
   private constructor(private readonly db: IDBPDatabase<PlaygroundDb>) {}
 
@@ -36,10 +39,6 @@ export class CheckpointStore {
     if (stored === undefined) return undefined;
     const { runId: _, ...checkpoint } = stored;
     return checkpoint;
-  }
-
-  async delete(runId: string): Promise<void> {
-    await this.db.delete('checkpoints', runId);
   }
 
   close(): void {

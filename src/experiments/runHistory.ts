@@ -1,5 +1,6 @@
 import type { TrainConfig } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
+import type { Evaluation } from '../train/evaluation';
 import type { BackendName } from '../worker/protocol';
 
 /**
@@ -24,6 +25,8 @@ export interface RunRecord {
   error: string | null;
   /** The lab or study queue that made the run, if one did. */
   group: string | null;
+  /** The latest epoch's confusion matrix and misclassified test images. */
+  evaluation: Evaluation | null;
 }
 
 let runCounter = 0;
@@ -38,6 +41,7 @@ export type RunAction =
   | { type: 'warmup'; runId: string; seconds: number }
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
+  | { type: 'evaluation'; runId: string; evaluation: Evaluation }
   | { type: 'ended'; runId: string; outcome: TrainingOutcome }
   | { type: 'failed'; runId: string; message: string };
 
@@ -61,7 +65,16 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
     case 'created':
       return [
         ...runs,
-        { ...action.run, name: '', status: 'running', warmupSeconds: null, epochs: [], batchLosses: [], error: null },
+        {
+          ...action.run,
+          name: '',
+          status: 'running',
+          warmupSeconds: null,
+          epochs: [],
+          batchLosses: [],
+          error: null,
+          evaluation: null,
+        },
       ];
     case 'resumed':
       // Live samples of the unfinished epoch are dropped: that epoch is trained again from its start.
@@ -81,6 +94,8 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
       return update(runs, action.runId, (run) => ({ ...run, batchLosses: thin([...run.batchLosses, action.sample]) }));
     case 'epoch':
       return update(runs, action.runId, (run) => ({ ...run, epochs: [...run.epochs, action.report] }));
+    case 'evaluation':
+      return update(runs, action.runId, (run) => ({ ...run, evaluation: action.evaluation }));
     case 'ended':
       return update(runs, action.runId, (run) => ({
         ...run,

@@ -23,6 +23,7 @@ const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
   batchLosses: [{ epoch: 1, batch: 4, batchesPerEpoch: 8, step: 4, examplesSeen: 32, elapsedSeconds: 2, loss: 2.31 }],
   error: null,
   group: null,
+  evaluation: null,
   ...overrides,
 });
 

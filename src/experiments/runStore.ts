@@ -2,6 +2,7 @@ import type { IDBPDatabase } from 'idb';
 import { CONFIG_KEYS, DEFAULT_CONFIG, FIELD_SPECS, type TrainConfig, encodeField, isFieldValue } from '../config/trainConfig';
 import type { BatchLossSample, EpochReport } from '../train/engine';
 import { DB_NAME, type PlaygroundDb, openPlaygroundDb } from './database';
+import type { Evaluation } from '../train/evaluation';
 import type { RunRecord, RunStatus } from './runHistory';
 
 /**
@@ -60,7 +61,20 @@ export function migrateRun(value: unknown): RunRecord | null {
     ...history,
     error: typeof value.error === 'string' ? value.error : null,
     group: typeof value.group === 'string' ? value.group : null,
+    evaluation: readEvaluation(value.evaluation),
   };
+}
+
+/** An evaluation is a view of the latest epoch, not history: one that does not read cleanly is left out. */
+function readEvaluation(value: unknown): Evaluation | null {
+  if (!isRecord(value) || typeof value.epoch !== 'number' || typeof value.accuracy !== 'number') return null;
+  const { confusion, misclassified } = value;
+  const isCountRow = (row: unknown) => Array.isArray(row) && row.every((count) => typeof count === 'number');
+  if (!Array.isArray(confusion) || !confusion.every(isCountRow) || !Array.isArray(misclassified)) return null;
+  const examplesValid = misclassified.every(
+    (m: unknown) => isRecord(m) && typeof m.label === 'number' && typeof m.predicted === 'number' && isCountRow(m.pixels),
+  );
+  return examplesValid ? (value as unknown as Evaluation) : null;
 }
 
 type StoredEpoch = Omit<EpochReport, 'examplesSeen' | 'elapsedSeconds'> & Partial<EpochReport>;

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
-import type { FashionMnist } from '../data/fashionMnist';
+import { type FashionMnist, IMAGE_SIDE, type LabelledImages } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentBatch, isAugmenting } from '../data/augment';
 import { augmentationRandom, epochOrder } from '../data/random';
 import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
+import { type Evaluation, summarizePredictions } from './evaluation';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
 
@@ -42,6 +43,8 @@ export interface TrainCallbacks {
   onWarmup(seconds: number): void;
   onBatchLoss(sample: BatchLossSample): void;
   onEpoch(report: EpochReport): void;
+  /** After onEpoch: the epoch's confusion matrix and some misclassified test images. */
+  onEvaluation?(evaluation: Evaluation): void;
 }
 
 /**
@@ -166,28 +169,34 @@ export function trainingLoss(outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor
   );
 }
 
-export async function evaluateAccuracy(
+/** The predicted class of each test image, batch by batch on the device, read back once. */
+export async function predictClasses(
   model: tf.LayersModel,
   testSet: DeviceImageSet,
   batchSize: number,
   resolution: number,
   channels: number,
-): Promise<number> {
-  const sums = new DeviceSums();
+): Promise<Int32Array> {
+  const batches: tf.Tensor1D[] = [];
   try {
     for (let start = 0; start < testSet.count; start += batchSize) {
       const end = Math.min(start + batchSize, testSet.count);
       const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
-      const correct = tf.tidy(() => {
-        const { images, labels } = testSet.batch(indices, resolution, channels);
-        return countCorrect(mainLogits(forward(model, images, false)), labels);
-      });
-      sums.addCorrect(correct, indices.length);
-      correct.dispose();
+      batches.push(
+        tf.tidy(() => {
+          const { images } = testSet.batch(indices, resolution, channels);
+          return tf.argMax(mainLogits(forward(model, images, false)), 1) as tf.Tensor1D;
+        }),
+      );
     }
-    return (await sums.read()).accuracy;
+    const all = tf.concat(batches);
+    try {
+      return (await all.data()) as Int32Array;
+    } finally {
+      all.dispose();
+    }
   } finally {
-    sums.dispose();
+    batches.forEach((t) => t.dispose());
   }
 }
 
@@ -269,8 +278,10 @@ export class TrainingSession {
     this.step = checkpoint.step;
   }
 
-  evaluate(): Promise<number> {
-    return evaluateAccuracy(this.model, this.testSet, this.config.batchSize, this.config.resolution, this.channels);
+  /** The test pass after an epoch: accuracy, confusion matrix and a few of the mistakes. */
+  async evaluate(epoch: number, test: LabelledImages): Promise<Evaluation> {
+    const predictions = await predictClasses(this.model, this.testSet, this.config.batchSize, this.config.resolution, this.channels);
+    return summarizePredictions(epoch, predictions, test, FASHION_MNIST_CLASSES, IMAGE_SIDE);
   }
 
   dispose(): void {
@@ -383,7 +394,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
         const trainSeconds = (now() - epochStart) / 1000;
         const train = await sums.read();
         if (!Number.isFinite(train.meanLoss)) throw divergence ?? new DivergenceError(epoch, batchesPerEpoch, train.meanLoss);
-        const testAccuracy = await session.evaluate();
+        const evaluation = await session.evaluate(epoch, job.data.test);
+        const testAccuracy = evaluation.accuracy;
         const warmupInEpoch = epoch === firstEpoch && batchesPerEpoch > 1 ? warmupSeconds : 0;
         const firstBatchExamples = warmupInEpoch > 0 ? Math.min(config.batchSize, trainCount) : 0;
         sums.dispose();
@@ -406,6 +418,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
           await job.onCheckpoint({ epoch, step: s, examplesSeen: seen, elapsedSeconds, ...state, report });
         }
         callbacks.onEpoch(report);
+        callbacks.onEvaluation?.(evaluation);
       } finally {
         sums.dispose();
       }

@@ -29,13 +29,6 @@ export class DeviceSums {
     this.examples += batchSize;
   }
 
-  addCorrect(correct: tf.Scalar, batchSize: number): void {
-    const next = tf.keep(tf.add(this.correctSum, correct));
-    this.correctSum.dispose();
-    this.correctSum = next as tf.Scalar;
-    this.examples += batchSize;
-  }
-
   async read(): Promise<{ meanLoss: number; accuracy: number; examples: number }> {
     const [loss, correct] = await Promise.all([this.lossSum.data(), this.correctSum.data()]);
     return { meanLoss: loss[0]! / this.examples, accuracy: correct[0]! / this.examples, examples: this.examples };

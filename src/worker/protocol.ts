@@ -1,6 +1,8 @@
 import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
+import type { Evaluation } from '../train/evaluation';
+import type { RankedClass } from '../train/predict';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
 
@@ -32,6 +34,15 @@ export interface NetworkSummary {
   memory: TrainingMemoryEstimate;
 }
 
+export interface PredictionResult {
+  runId: string;
+  /** The finished epoch whose weights gave it. */
+  epoch: number;
+  top: RankedClass[];
+  /** The image as the network saw it, 28×28 grey, so the page can show it. */
+  pixels: number[];
+}
+
 export type ToWorker =
   | { type: 'init'; backend: BackendName; dataBaseUrl: string }
   | {
@@ -44,7 +55,9 @@ export type ToWorker =
       untilEpoch?: number;
     }
   | { type: 'stop'; runId: string }
-  | { type: 'summarize'; config: NetworkSummary['config'] };
+  | { type: 'summarize'; config: NetworkSummary['config'] }
+  /** Classify one image (a drawing or a dropped file, decoded in the worker) with a run's latest weights. */
+  | { type: 'predict'; requestId: number; runId: string; config: TrainConfig; image: Blob };
 
 export type FromWorker =
   | { type: 'backend-ready'; backend: BackendName; adapter: AdapterDescription | null }
@@ -56,10 +69,13 @@ export type FromWorker =
   | { type: 'warmup'; runId: string; seconds: number }
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
+  | { type: 'evaluation'; runId: string; evaluation: Evaluation }
   | { type: 'run-ended'; runId: string; outcome: TrainingOutcome; memory: MemoryUse }
   | { type: 'run-failed'; runId: string; message: string }
   | { type: 'device-lost'; reason: string }
-  | { type: 'summary'; summary: NetworkSummary };
+  | { type: 'summary'; summary: NetworkSummary }
+  | { type: 'prediction'; requestId: number; result: PredictionResult }
+  | { type: 'prediction-failed'; requestId: number; message: string };
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

@@ -1,7 +1,10 @@
+import type { TrainConfig } from '../config/trainConfig';
 import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
 import { CheckpointStore } from '../experiments/database';
 import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
+import { Predictor } from '../train/predict';
+import { decodeToFashionMnist } from './decodeImage';
 import { summarizeNetwork } from './summarizeNetwork';
 import { type FromWorker, type ToWorker, assertNever } from './protocol';
 
@@ -82,14 +85,42 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         onWarmup: (seconds) => post({ type: 'warmup', runId, seconds }),
         onBatchLoss: (sample) => post({ type: 'batch', runId, sample }),
         onEpoch: (report) => post({ type: 'epoch', runId, report }),
+        onEvaluation: (evaluation) => post({ type: 'evaluation', runId, evaluation }),
       },
     });
-    if (outcome === 'completed') await store.delete(runId);
     post({ type: 'run-ended', runId, outcome, memory: memoryUse() });
   } catch (error) {
     post({ type: 'run-failed', runId, message: (error as Error).message });
   } finally {
     activeRun = null;
+  }
+}
+
+/** The last run predicted with, kept while the page asks about the same run at the same epoch. */
+let predictor: { runId: string; predictor: Predictor } | null = null;
+
+async function predictorFor(runId: string, config: TrainConfig): Promise<Predictor> {
+  const checkpoint = await (await checkpointStore()).load(runId);
+  if (checkpoint === undefined) {
+    throw new Error('This run kept no weights (it has no finished epoch, or it finished before weights were kept).');
+  }
+  if (predictor?.runId === runId && predictor.predictor.checkpoint.epoch === checkpoint.epoch) return predictor.predictor;
+  predictor?.predictor.dispose();
+  predictor = null;
+  predictor = { runId, predictor: new Predictor(config, checkpoint) };
+  return predictor.predictor;
+}
+
+async function predict(message: Extract<ToWorker, { type: 'predict' }>): Promise<void> {
+  const { requestId, runId } = message;
+  try {
+    if (device === null) throw new Error('The backend is not ready.');
+    const pixels = await decodeToFashionMnist(message.image);
+    const model = await predictorFor(runId, message.config);
+    const top = await model.predict(pixels);
+    post({ type: 'prediction', requestId, result: { runId, epoch: model.checkpoint.epoch, top, pixels: [...pixels] } });
+  } catch (error) {
+    post({ type: 'prediction-failed', requestId, message: (error as Error).message });
   }
 }
 
@@ -104,6 +135,9 @@ scope.onmessage = (event) => {
       break;
     case 'stop':
       if (activeRun?.runId === message.runId) activeRun.controller.abort();
+      break;
+    case 'predict':
+      void predict(message);
       break;
     case 'summarize':
       if (device !== null) post({ type: 'summary', summary: summarizeNetwork(message.config) });

@@ -8,6 +8,7 @@ import {
   type FromWorker,
   type MemoryUse,
   type NetworkSummary,
+  type PredictionResult,
   type ToWorker,
   assertNever,
 } from './protocol';
@@ -36,8 +37,17 @@ export interface TrainingWorker {
   start(config: TrainConfig, turn?: QueuedTurn): void;
   resume(run: RunRecord, untilEpoch?: number): void;
   stop(): void;
+  /** Top classes for one image from a run's latest kept weights; rejects with a message for the page. */
+  predict(run: RunRecord, image: Blob): Promise<PredictionResult>;
   switchBackend(backend: BackendName): void;
 }
+
+interface PendingPrediction {
+  resolve(result: PredictionResult): void;
+  reject(error: Error): void;
+}
+
+let predictionCounter = 0;
 
 const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
 
@@ -60,6 +70,12 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
   backendRef.current = backend;
+  const pendingPredictions = useRef(new Map<number, PendingPrediction>());
+  const settlePrediction = (requestId: number, settle: (request: PendingPrediction) => void) => {
+    const request = pendingPredictions.current.get(requestId);
+    pendingPredictions.current.delete(requestId);
+    if (request) settle(request);
+  };
 
   useEffect(() => {
     const worker = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
@@ -112,6 +128,9 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         case 'epoch':
           dispatch({ type: 'epoch', runId: message.runId, report: message.report });
           break;
+        case 'evaluation':
+          dispatch({ type: 'evaluation', runId: message.runId, evaluation: message.evaluation });
+          break;
         case 'run-ended':
           dispatch({ type: 'ended', runId: message.runId, outcome: message.outcome });
           setMemoryAfterRun(message.memory);
@@ -123,6 +142,12 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           break;
         case 'summary':
           setSummary(message.summary);
+          break;
+        case 'prediction':
+          settlePrediction(message.requestId, (request) => request.resolve(message.result));
+          break;
+        case 'prediction-failed':
+          settlePrediction(message.requestId, (request) => request.reject(new Error(message.message)));
           break;
         case 'device-lost':
           failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
@@ -138,9 +163,12 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       else setBackend({ status: 'failed', backend: backendName, reason });
     };
     send({ type: 'init', backend: backendName, dataBaseUrl: DATA_BASE_URL });
+    const predictions = pendingPredictions.current;
     return () => {
       worker.terminate();
       workerRef.current = null;
+      for (const request of predictions.values()) request.reject(new Error('The worker restarted; try again.'));
+      predictions.clear();
     };
   }, [backendName, generation, dispatch]);
 
@@ -195,10 +223,20 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     workerRef.current?.postMessage({ type: 'summarize', config } satisfies ToWorker);
   }, []);
 
+  const predict = useCallback((run: RunRecord, image: Blob) => {
+    const worker = workerRef.current;
+    if (worker === null) return Promise.reject(new Error('The worker is not running.'));
+    const requestId = ++predictionCounter;
+    return new Promise<PredictionResult>((resolve, reject) => {
+      pendingPredictions.current.set(requestId, { resolve, reject });
+      worker.postMessage({ type: 'predict', requestId, runId: run.id, config: run.config, image } satisfies ToWorker);
+    });
+  }, []);
+
   const switchBackend = useCallback((next: BackendName) => {
     if (activeRunRef.current !== null) return;
     setBackendName(next);
   }, []);
 
-  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, resume, stop, switchBackend };
+  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, resume, stop, predict, switchBackend };
 }

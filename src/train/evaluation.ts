@@ -1,0 +1,48 @@
+/** A test image the model got wrong, small enough to post to the page: its pixels at the source resolution. */
+export interface Misclassified {
+  /** Index in the test split. */
+  index: number;
+  label: number;
+  predicted: number;
+  /** side × side grey values, 0–255. */
+  pixels: number[];
+}
+
+/** What one epoch's test pass shows beyond the accuracy: where the mistakes go, and some of them. */
+export interface Evaluation {
+  epoch: number;
+  accuracy: number;
+  /** confusion[true][predicted] = count. */
+  confusion: number[][];
+  misclassified: Misclassified[];
+}
+
+export const MISCLASSIFIED_SHOWN = 24;
+
+/** Counts from the predicted classes of the first `predictions.length` test images (all on the CPU: small). */
+export function summarizePredictions(
+  epoch: number,
+  predictions: Int32Array,
+  test: { labels: Uint8Array; images: Uint8Array },
+  numClasses: number,
+  side: number,
+): Evaluation {
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const misclassified: Misclassified[] = [];
+  let correct = 0;
+  predictions.forEach((predicted, index) => {
+    const label = test.labels[index]!;
+    confusion[label]![predicted]!++;
+    if (predicted === label) correct++;
+    else if (misclassified.length < MISCLASSIFIED_SHOWN) {
+      const pixels = [...test.images.subarray(index * side * side, (index + 1) * side * side)];
+      misclassified.push({ index, label, predicted, pixels });
+    }
+  });
+  return { epoch, accuracy: correct / predictions.length, confusion, misclassified };
+}
+
+/** Share of each class's test images predicted correctly (NaN for a class with none). */
+export function perClassAccuracy(confusion: number[][]): number[] {
+  return confusion.map((row, label) => row[label]! / row.reduce((sum, count) => sum + count, 0));
+}

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/trainConfig';
+import { DeviceImageSet } from '../data/gpuDataset';
+import { buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
+import type { Checkpoint } from './engine';
+
+export interface RankedClass {
+  classIndex: number;
+  probability: number;
+}
+
+export const TOP_K = 3;
+
+/** A trained network ready to classify single images: built from a run's config, with a checkpoint's weights. */
+export class Predictor {
+  private readonly model: tf.LayersModel;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly checkpoint: Checkpoint,
+  ) {
+    this.model = buildFashionMnistGoogLeNet(config);
+    const current = this.model.getWeights();
+    const shapes = current.map((w) => w.shape);
+    if (checkpoint.weights.length !== current.length || checkpoint.weights.some((w, i) => w.length !== current[i]!.size)) {
+      this.model.dispose();
+      throw new Error("The saved weights do not fit this run's network.");
+    }
+    tf.tidy(() => this.model.setWeights(checkpoint.weights.map((w, i) => tf.tensor(w, shapes[i]))));
+  }
+
+  /**
+   * The top classes for one 28×28 grey image (0–255), preprocessed as in training. Only the main classifier
+   * counts: auxiliary heads are a training aid.
+   */
+  async predict(pixels: Uint8Array): Promise<RankedClass[]> {
+    const image = new DeviceImageSet({ count: 1, images: pixels, labels: Uint8Array.of(0) }, 1);
+    try {
+      const probabilities = tf.tidy(() => {
+        const { images } = image.batch(Int32Array.of(0), this.config.resolution, inputChannels(this.config.model));
+        const outputs = this.model.apply(images, { training: false }) as tf.Tensor | tf.Tensor[];
+        return tf.softmax((Array.isArray(outputs) ? outputs[0]! : outputs) as tf.Tensor2D);
+      });
+      const values = await probabilities.data();
+      probabilities.dispose();
+      return [...values]
+        .map((probability, classIndex) => ({ classIndex, probability }))
+        .sort((a, b) => b.probability - a.probability)
+        .slice(0, TOP_K);
+    } finally {
+      image.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
