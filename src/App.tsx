@@ -20,6 +20,8 @@ import { TrainingCharts } from './ui/TrainingCharts';
 import { useRunHistory } from './experiments/useRunHistory';
 import { useRunQueue } from './experiments/useRunQueue';
 import { BatchSizeLab } from './ui/BatchSizeLab';
+import { DatasetPanel } from './ui/DatasetPanel';
+import { useDatasets } from './experiments/useDatasets';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
@@ -53,6 +55,16 @@ function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
 export function App() {
   const history = useRunHistory();
   const worker = useTrainingWorker(history.dispatch);
+  const datasets = useDatasets();
+  const [datasetId, setDatasetId] = useState<string | null>(null);
+  const chosenDataset = datasets.list.find((d) => d.id === datasetId) ?? null;
+  const { datasetImport } = worker;
+  const { refresh: refreshDatasets } = datasets;
+  useEffect(() => {
+    if (datasetImport.status !== 'done') return;
+    refreshDatasets();
+    setDatasetId(datasetImport.info.id);
+  }, [datasetImport, refreshDatasets]);
   const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(fromUrl.config));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
   const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
@@ -107,7 +119,8 @@ export function App() {
   const train = () => {
     if (!validation.ok || !ready || running) return;
     setSelectedRunId(undefined);
-    worker.start(validation.config);
+    const dataset = chosenDataset && { id: chosenDataset.id, name: chosenDataset.name, classes: chosenDataset.classes };
+    worker.start(validation.config, undefined, dataset);
   };
 
   useClassroomShortcuts({
@@ -194,6 +207,14 @@ export function App() {
         onStop={stop}
         onCopyLink={() => void copyLink()}
         linkStatus={linkStatus}
+      />
+      <DatasetPanel
+        datasets={datasets}
+        selectedId={datasetId}
+        onSelect={setDatasetId}
+        importState={worker.datasetImport}
+        onImport={worker.importDataset}
+        locked={running}
       />
       <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
-import type { FashionMnist } from '../data/fashionMnist';
+import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
-import { buildFashionMnistGoogLeNet } from '../model/googlenet';
+import { buildRunNetwork } from '../model/googlenet';
 import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
 import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, TrainingSession, runTraining } from '../train/engine';
 
@@ -56,7 +56,7 @@ export interface BenchProbes {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function macsPerExample(config: TrainConfig): number {
-  const model = buildFashionMnistGoogLeNet(config);
+  const model = buildRunNetwork(config);
   const macs = summarizeModel(model).totalMacs;
   model.dispose();
   return macs;
@@ -66,7 +66,7 @@ function macsPerExample(config: TrainConfig): number {
  * Times the engine's own training step (the one the worker's loop repeats) on real images: a warm-up step that
  * compiles the shaders, one step whose dispatches and readbacks are counted, then `steps` timed steps.
  */
-export async function benchmarkCase(benchCase: BenchCase, data: FashionMnist, probes: BenchProbes): Promise<BenchRow> {
+export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<BenchRow> {
   const { config } = benchCase;
   const tensorsBefore = tf.memory().numTensors;
   const bytesBefore = probes.bytesInUse();
@@ -129,7 +129,7 @@ export async function benchmarkCase(benchCase: BenchCase, data: FashionMnist, pr
 }
 
 /** One epoch of `steps + 1` batches through runTraining, exactly as the worker runs it; its first step is excluded. */
-async function measureAppLoop(benchCase: BenchCase, data: FashionMnist, probes: BenchProbes): Promise<number> {
+async function measureAppLoop(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<number> {
   const { config } = benchCase;
   let examplesPerSecond = 0;
   await runTraining({

@@ -32,7 +32,7 @@ describe('augmentBatch', () => {
     ['crop and flip', { cropPadding: 4, flip: true }],
   ])('%s moves whole pixels, with zeros where the padding shows', (_, augmentation) => {
     for (let seed = 1; seed <= 6; seed++) {
-      const boxes = augmentationBoxes(2, augmentation, seededRandom(seed));
+      const boxes = augmentationBoxes(2, SIDE, augmentation, seededRandom(seed));
       const out = tf.tidy(() => augmentBatch(images(), augmentation, seededRandom(seed)).arraySync());
       for (let n = 0; n < 2; n++) {
         const { dy, dx, flipped } = drawsOf(boxes, augmentation.cropPadding, n);
@@ -51,10 +51,10 @@ describe('augmentBatch', () => {
 
   it('draws every offset and both flips, and the same ones for the same seed and step', () => {
     const augmentation = { cropPadding: 2, flip: true };
-    const draws = Array.from({ length: 200 }, (_, i) => drawsOf(augmentationBoxes(1, augmentation, seededRandom(i)), 2, 0));
+    const draws = Array.from({ length: 200 }, (_, i) => drawsOf(augmentationBoxes(1, SIDE, augmentation, seededRandom(i)), 2, 0));
     expect(new Set(draws.map((d) => d.dx))).toEqual(new Set([-2, -1, 0, 1, 2]));
     expect(new Set(draws.map((d) => d.flipped))).toEqual(new Set([true, false]));
-    const boxes = (step: number) => [...augmentationBoxes(8, augmentation, augmentationRandom(3, step))];
+    const boxes = (step: number) => [...augmentationBoxes(8, SIDE, augmentation, augmentationRandom(3, step))];
     expect(boxes(5)).toEqual(boxes(5));
     expect(boxes(5)).not.toEqual(boxes(6));
   });

@@ -1,3 +1,4 @@
+import type { DatasetShape, ImageDataset } from './dataset';
 import { IdxFormatError, gunzipIfNeeded, parseIdx } from './idx';
 
 export const IMAGE_SIDE = 28;
@@ -15,17 +16,8 @@ export const CLASS_NAMES = [
   'Ankle boot',
 ] as const;
 
-/** Images as 28×28 bytes (row-major, 0 = background) and labels 0…9. */
-export interface LabelledImages {
-  count: number;
-  images: Uint8Array;
-  labels: Uint8Array;
-}
-
-export interface FashionMnist {
-  train: LabelledImages;
-  test: LabelledImages;
-}
+/** Fashion-MNIST's classes and image format: 28×28 grey, a bright object on a dark ground. */
+export const FASHION_MNIST_SHAPE: DatasetShape = { classes: CLASS_NAMES, side: IMAGE_SIDE, channels: 1 };
 
 export const FASHION_MNIST_FILES = {
   trainImages: { name: 'train-images-idx3-ubyte.gz', count: 60_000 },
@@ -68,7 +60,7 @@ export function parseLabels(bytes: Uint8Array, fileName: string, expectedCount: 
 }
 
 /** Downloads the four files in parallel; the first failure cancels the rest, and no progress follows it. */
-export async function loadFashionMnist(source: ByteSource, onProgress: LoadProgress = () => {}): Promise<FashionMnist> {
+export async function loadFashionMnist(source: ByteSource, onProgress: LoadProgress = () => {}): Promise<ImageDataset> {
   const totals = new Map<string, number | null>();
   const cancel = new AbortController();
   let loaded = 0;
@@ -93,6 +85,7 @@ export async function loadFashionMnist(source: ByteSource, onProgress: LoadProgr
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(reads);
   const f = FASHION_MNIST_FILES;
   return {
+    ...FASHION_MNIST_SHAPE,
     train: {
       count: f.trainImages.count,
       images: parseImages(trainImages, f.trainImages.name, f.trainImages.count),

@@ -1,20 +1,33 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { DatasetInfo } from '../data/datasetInfo';
+import type { ImageDataset, LabelledImages } from '../data/dataset';
 import type { Checkpoint } from '../train/engine';
 import type { RunRecord } from './runHistory';
 
-/** One database for the page and the worker: runs (small, written often) and checkpoints (weights, per epoch). */
+/**
+ * One database for the page and the worker: runs (small, written often), checkpoints (weights, per epoch), and
+ * imported datasets, whose description the page lists and whose pixels only the worker reads.
+ */
 export interface PlaygroundDb extends DBSchema {
   runs: { key: string; value: RunRecord & { version: number } };
   checkpoints: { key: string; value: Checkpoint & { runId: string } };
+  datasets: { key: string; value: DatasetInfo };
+  datasetImages: { key: string; value: { id: string; train: LabelledImages; test: LabelledImages } };
 }
 
 export const DB_NAME = 'googlenet-playground';
+/** 1: runs; 2: checkpoints; 3: imported datasets. */
+export const DB_VERSION = 3;
 
 export function openPlaygroundDb(name = DB_NAME): Promise<IDBPDatabase<PlaygroundDb>> {
-  return openDB<PlaygroundDb>(name, 2, {
+  return openDB<PlaygroundDb>(name, DB_VERSION, {
     upgrade(database, oldVersion) {
       if (oldVersion < 1) database.createObjectStore('runs', { keyPath: 'id' });
       if (oldVersion < 2) database.createObjectStore('checkpoints', { keyPath: 'runId' });
+      if (oldVersion < 3) {
+        database.createObjectStore('datasets', { keyPath: 'id' });
+        database.createObjectStore('datasetImages', { keyPath: 'id' });
+      }
     },
   });
 }
@@ -39,6 +52,43 @@ export class CheckpointStore {
     if (stored === undefined) return undefined;
     const { runId: _, ...checkpoint } = stored;
     return checkpoint;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Imported datasets: the page lists and removes them; the worker writes them and reads their pixels. */
+export class DatasetStore {
+  private constructor(private readonly db: IDBPDatabase<PlaygroundDb>) {}
+
+  static async open(name = DB_NAME): Promise<DatasetStore> {
+    return new DatasetStore(await openPlaygroundDb(name));
+  }
+
+  async save(info: DatasetInfo, images: { train: LabelledImages; test: LabelledImages }): Promise<void> {
+    const transaction = this.db.transaction(['datasets', 'datasetImages'], 'readwrite');
+    await Promise.all([
+      transaction.objectStore('datasets').put(info),
+      transaction.objectStore('datasetImages').put({ id: info.id, ...images }),
+      transaction.done,
+    ]);
+  }
+
+  async list(): Promise<DatasetInfo[]> {
+    return (await this.db.getAll('datasets')).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async load(id: string): Promise<ImageDataset | undefined> {
+    const [info, images] = await Promise.all([this.db.get('datasets', id), this.db.get('datasetImages', id)]);
+    if (info === undefined || images === undefined) return undefined;
+    return { classes: info.classes, side: info.side, channels: info.channels, train: images.train, test: images.test };
+  }
+
+  async delete(id: string): Promise<void> {
+    const transaction = this.db.transaction(['datasets', 'datasetImages'], 'readwrite');
+    await Promise.all([transaction.objectStore('datasets').delete(id), transaction.objectStore('datasetImages').delete(id), transaction.done]);
   }
 
   close(): void {

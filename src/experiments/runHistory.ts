@@ -27,6 +27,14 @@ export interface RunRecord {
   group: string | null;
   /** The latest epoch's confusion matrix and misclassified test images. */
   evaluation: Evaluation | null;
+  /** The imported dataset the run trained on; null for Fashion-MNIST. */
+  dataset: DatasetRef | null;
+}
+
+export interface DatasetRef {
+  id: string;
+  name: string;
+  classes: string[];
 }
 
 let runCounter = 0;
@@ -34,7 +42,7 @@ export const newRunId = (): string => `run-${Date.now().toString(36)}-${++runCou
 
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
-  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group'> }
+  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group' | 'dataset'> }
   | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
   | { type: 'deleted'; runId: string }

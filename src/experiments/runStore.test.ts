@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
+import { DB_VERSION } from './database';
 import type { RunRecord } from './runHistory';
 import { RUN_RECORD_VERSION, RunStore, exportRuns, parseExportedRuns, runsToCsv } from './runStore';
 
@@ -24,6 +25,7 @@ const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
   error: null,
   group: null,
   evaluation: null,
+  dataset: null,
   ...overrides,
 });
 
@@ -50,7 +52,7 @@ describe('RunStore', () => {
     const name = freshName();
     const store = await RunStore.open(name);
     store.close();
-    const raw = await openDB(name, 2);
+    const raw = await openDB(name, DB_VERSION);
     const { name: _unused, epochs, batchLosses, ...firstShape } = run('old');
     await raw.put('runs', {
       ...firstShape,
@@ -67,7 +69,7 @@ describe('RunStore', () => {
     const name = freshName();
     const store = await RunStore.open(name);
     store.close();
-    const raw = await openDB(name, 2);
+    const raw = await openDB(name, DB_VERSION);
     const { config, group: _group, ...rest } = run('v2');
     const v2Keys = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'seed'] as const;
     await raw.put('runs', { ...rest, config: Object.fromEntries(v2Keys.map((k) => [k, config[k]])), version: 2 });

@@ -62,7 +62,14 @@ export function migrateRun(value: unknown): RunRecord | null {
     error: typeof value.error === 'string' ? value.error : null,
     group: typeof value.group === 'string' ? value.group : null,
     evaluation: readEvaluation(value.evaluation),
+    dataset: readDatasetRef(value.dataset),
   };
+}
+
+function readDatasetRef(value: unknown): RunRecord['dataset'] {
+  if (!isRecord(value) || typeof value.id !== 'string' || typeof value.name !== 'string') return null;
+  const classes = Array.isArray(value.classes) && value.classes.every((c) => typeof c === 'string') ? value.classes : null;
+  return classes ? { id: value.id, name: value.name, classes: classes as string[] } : null;
 }
 
 /** An evaluation is a view of the latest epoch, not history: one that does not read cleanly is left out. */

@@ -100,7 +100,8 @@ export const PAPER_OPTIONS: GoogLeNetOptions = {
   numClasses: 1000,
 };
 
-export const inputChannels = (model: ModelVariant): number => (model === 'paper' ? 3 : 1);
+/** The paper's network takes RGB (grey images are repeated on each channel); d2l's takes the data as it is. */
+export const inputChannels = (model: ModelVariant, dataChannels: number): number => (model === 'paper' ? 3 : dataChannels);
 
 export function scaleChannels(channels: number, width: number): number {
   return Math.max(1, Math.round(channels * width));
@@ -361,9 +362,10 @@ export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
   return tf.model({ name: 'googlenet', inputs: input, outputs: [logits, ...auxOutputs] });
 }
 
-/** The network a run trains on Fashion-MNIST: ten classes, grey images (repeated on three channels for the paper's). */
-export function buildFashionMnistGoogLeNet(
+/** The network a run trains: one output per class of its dataset (Fashion-MNIST's ten unless told otherwise). */
+export function buildRunNetwork(
   config: Pick<TrainConfig, 'resolution' | 'width' | 'seed'> & ArchitectureOptions,
+  data: { classCount: number; channels: number } = { classCount: FASHION_MNIST_CLASSES, channels: 1 },
 ): tf.LayersModel {
-  return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model), numClasses: FASHION_MNIST_CLASSES });
+  return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model, data.channels), numClasses: data.classCount });
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
-import { type FashionMnist, loadFashionMnist } from '../data/fashionMnist';
+import type { ImageDataset } from '../data/dataset';
+import { loadFashionMnist } from '../data/fashionMnist';
 import {
   type BatchLossSample,
   type Checkpoint,
@@ -14,7 +15,7 @@ import {
   runTraining,
 } from './engine';
 
-let data: FashionMnist;
+let data: ImageDataset;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
-import { type FashionMnist, IMAGE_SIDE, type LabelledImages } from '../data/fashionMnist';
+import type { ImageDataset, LabelledImages } from '../data/dataset';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentBatch, isAugmenting } from '../data/augment';
 import { augmentationRandom, epochOrder } from '../data/random';
-import { FASHION_MNIST_CLASSES, buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
+import { buildRunNetwork, inputChannels } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { type Evaluation, summarizePredictions } from './evaluation';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
@@ -60,7 +60,7 @@ export const LIVE_LOSS_INTERVAL_MS = 300;
 
 export interface TrainingJob {
   config: TrainConfig;
-  data: FashionMnist;
+  data: ImageDataset;
   signal: AbortSignal;
   fence: DeviceFence;
   callbacks: TrainCallbacks;
@@ -213,20 +213,21 @@ export class TrainingSession {
   private readonly stepsPerEpoch: number;
   /** Updates made so far in the run, resumed ones included: the schedule and the augmentation follow it. */
   private step = 0;
-  /** The paper's model takes RGB: each grey image is repeated on three channels. */
+  /** The paper's model takes RGB: grey images are repeated on three channels. */
   private readonly channels: number;
 
   constructor(
     readonly config: TrainConfig,
-    data: FashionMnist,
+    private readonly data: ImageDataset,
   ) {
-    this.model = buildFashionMnistGoogLeNet(config);
-    this.channels = inputChannels(config.model);
+    this.model = buildRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
+    this.channels = inputChannels(config.model, data.channels);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = new TrainingOptimizer(config, this.variables);
-    this.stepsPerEpoch = Math.ceil(config.trainSubset / config.batchSize);
-    this.trainSet = new DeviceImageSet(data.train, config.trainSubset);
-    this.testSet = new DeviceImageSet(data.test, config.testSubset);
+    // The subsets are upper bounds: an imported folder may hold fewer images than the settings ask for.
+    this.trainSet = new DeviceImageSet(data.train, Math.min(config.trainSubset, data.train.count), data);
+    this.testSet = new DeviceImageSet(data.test, Math.min(config.testSubset, data.test.count), data);
+    this.stepsPerEpoch = Math.ceil(this.trainSet.count / config.batchSize);
   }
 
   /** One update on the given training images; the caller owns (and disposes) the two scalars. */
@@ -241,7 +242,7 @@ export class TrainingSession {
       const { value, grads } = tf.variableGrads(() => {
         const outputs = forward(this.model, images, true);
         correct = tf.keep(countCorrect(mainLogits(outputs), labels));
-        return trainingLoss(outputs, labels, FASHION_MNIST_CLASSES);
+        return trainingLoss(outputs, labels, this.data.classes.length);
       }, this.variables);
       this.optimizer.apply(this.variables.map((v) => grads[v.name]!), learningRate);
       return value;
@@ -281,7 +282,7 @@ export class TrainingSession {
   /** The test pass after an epoch: accuracy, confusion matrix and a few of the mistakes. */
   async evaluate(epoch: number, test: LabelledImages): Promise<Evaluation> {
     const predictions = await predictClasses(this.model, this.testSet, this.config.batchSize, this.config.resolution, this.channels);
-    return summarizePredictions(epoch, predictions, test, FASHION_MNIST_CLASSES, IMAGE_SIDE);
+    return summarizePredictions(epoch, predictions, test, this.data);
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ describe('summarizePredictions', () => {
   const images = Uint8Array.from({ length: labels.length * side * side }, (_, i) => i);
 
   it('counts a confusion matrix of true × predicted and the accuracy', () => {
-    const evaluation = summarizePredictions(3, Int32Array.from([0, 2, 2, 1, 1]), { labels, images }, 3, side);
+    const evaluation = summarizePredictions(3, Int32Array.from([0, 2, 2, 1, 1]), { labels, images }, { classes: ['a', 'b', 'c'], side, channels: 1 });
     expect(evaluation.epoch).toBe(3);
     expect(evaluation.accuracy).toBe(3 / 5);
     expect(evaluation.confusion).toEqual([
@@ -19,12 +19,12 @@ describe('summarizePredictions', () => {
   });
 
   it('keeps each mistake with its pixels, up to a limit', () => {
-    const evaluation = summarizePredictions(1, Int32Array.from([0, 2, 2, 1, 1]), { labels, images }, 3, side);
+    const evaluation = summarizePredictions(1, Int32Array.from([0, 2, 2, 1, 1]), { labels, images }, { classes: ['a', 'b', 'c'], side, channels: 1 });
     expect(evaluation.misclassified).toEqual([
       { index: 1, label: 1, predicted: 2, pixels: [4, 5, 6, 7] },
       { index: 4, label: 0, predicted: 1, pixels: [16, 17, 18, 19] },
     ]);
-    const many = summarizePredictions(1, new Int32Array(100).fill(1), { labels: new Uint8Array(100), images: new Uint8Array(400) }, 2, side);
+    const many = summarizePredictions(1, new Int32Array(100).fill(1), { labels: new Uint8Array(100), images: new Uint8Array(400) }, { classes: ['a', 'b'], side, channels: 1 });
     expect(many.misclassified).toHaveLength(MISCLASSIFIED_SHOWN);
   });
 

@@ -1,10 +1,10 @@
-/** A test image the model got wrong, small enough to post to the page: its pixels at the source resolution. */
+/** A test image the model got wrong, small enough to post to the page: its pixels at the stored size. */
 export interface Misclassified {
   /** Index in the test split. */
   index: number;
   label: number;
   predicted: number;
-  /** side × side grey values, 0–255. */
+  /** side × side × channels values, 0–255. */
   pixels: number[];
 }
 
@@ -12,6 +12,10 @@ export interface Misclassified {
 export interface Evaluation {
   epoch: number;
   accuracy: number;
+  classes: readonly string[];
+  /** How the misclassified images' pixels are laid out. */
+  side: number;
+  channels: number;
   /** confusion[true][predicted] = count. */
   confusion: number[][];
   misclassified: Misclassified[];
@@ -24,10 +28,11 @@ export function summarizePredictions(
   epoch: number,
   predictions: Int32Array,
   test: { labels: Uint8Array; images: Uint8Array },
-  numClasses: number,
-  side: number,
+  shape: { classes: readonly string[]; side: number; channels: number },
 ): Evaluation {
-  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const { classes, side, channels } = shape;
+  const size = side * side * channels;
+  const confusion = Array.from({ length: classes.length }, () => new Array<number>(classes.length).fill(0));
   const misclassified: Misclassified[] = [];
   let correct = 0;
   predictions.forEach((predicted, index) => {
@@ -35,11 +40,11 @@ export function summarizePredictions(
     confusion[label]![predicted]!++;
     if (predicted === label) correct++;
     else if (misclassified.length < MISCLASSIFIED_SHOWN) {
-      const pixels = [...test.images.subarray(index * side * side, (index + 1) * side * side)];
+      const pixels = [...test.images.subarray(index * size, (index + 1) * size)];
       misclassified.push({ index, label, predicted, pixels });
     }
   });
-  return { epoch, accuracy: correct / predictions.length, confusion, misclassified };
+  return { epoch, accuracy: correct / predictions.length, classes: [...classes], side, channels, confusion, misclassified };
 }
 
 /** Share of each class's test images predicted correctly (NaN for a class with none). */

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
-import { type FashionMnist, loadFashionMnist } from '../data/fashionMnist';
+import type { ImageDataset } from '../data/dataset';
+import { loadFashionMnist } from '../data/fashionMnist';
 import { type Checkpoint, immediateFence, runTraining } from './engine';
 import { Predictor } from './predict';
 
-let data: FashionMnist;
+let data: ImageDataset;
 const config: TrainConfig = { ...DEFAULT_CONFIG, batchSize: 16, epochs: 1, trainSubset: 64, testSubset: 16, resolution: 16, width: 0.0625 };
 
 beforeAll(async () => {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
+import type { DatasetShape } from '../data/dataset';
+import { FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
-import { buildFashionMnistGoogLeNet, inputChannels } from '../model/googlenet';
+import { buildRunNetwork, inputChannels } from '../model/googlenet';
 import type { Checkpoint } from './engine';
 
 export interface RankedClass {
@@ -18,8 +20,9 @@ export class Predictor {
   constructor(
     readonly config: TrainConfig,
     readonly checkpoint: Checkpoint,
+    readonly shape: DatasetShape = FASHION_MNIST_SHAPE,
   ) {
-    this.model = buildFashionMnistGoogLeNet(config);
+    this.model = buildRunNetwork(config, { classCount: shape.classes.length, channels: shape.channels });
     const current = this.model.getWeights();
     const shapes = current.map((w) => w.shape);
     if (checkpoint.weights.length !== current.length || checkpoint.weights.some((w, i) => w.length !== current[i]!.size)) {
@@ -30,14 +33,15 @@ export class Predictor {
   }
 
   /**
-   * The top classes for one 28×28 grey image (0–255), preprocessed as in training. Only the main classifier
-   * counts: auxiliary heads are a training aid.
+   * The top classes for one image stored as the dataset stores them (side × side × channels, 0–255), preprocessed as
+   * in training. Only the main classifier counts: auxiliary heads are a training aid.
    */
   async predict(pixels: Uint8Array): Promise<RankedClass[]> {
-    const image = new DeviceImageSet({ count: 1, images: pixels, labels: Uint8Array.of(0) }, 1);
+    const image = new DeviceImageSet({ count: 1, images: pixels, labels: Uint8Array.of(0) }, 1, this.shape);
     try {
       const probabilities = tf.tidy(() => {
-        const { images } = image.batch(Int32Array.of(0), this.config.resolution, inputChannels(this.config.model));
+        const channels = inputChannels(this.config.model, this.shape.channels);
+        const { images } = image.batch(Int32Array.of(0), this.config.resolution, channels);
         const outputs = this.model.apply(images, { training: false }) as tf.Tensor | tf.Tensor[];
         return tf.softmax((Array.isArray(outputs) ? outputs[0]! : outputs) as tf.Tensor2D);
       });

@@ -1,17 +1,14 @@
 import { useState } from 'react';
-import { CLASS_NAMES } from '../data/fashionMnist';
 import type { RunRecord } from '../experiments/runHistory';
 import { perClassAccuracy } from '../train/evaluation';
-import { GreyImage } from './GreyImage';
-
-const SIDE = 28;
-const className = (index: number) => CLASS_NAMES[index] ?? `class ${index}`;
+import { Thumbnail } from './Thumbnail';
 
 /** Where the latest epoch's mistakes go: a confusion matrix, each class's accuracy, and some misclassified images. */
 export function EvaluationPanel({ run }: { run: RunRecord | undefined }) {
   const [normalised, setNormalised] = useState(false);
   const evaluation = run?.evaluation;
   if (!run || !evaluation) return null;
+  const className = (index: number) => evaluation.classes[index] ?? `class ${index}`;
   const accuracy = perClassAccuracy(evaluation.confusion);
   const rowTotals = evaluation.confusion.map((row) => row.reduce((sum, count) => sum + count, 0));
   const largest = Math.max(...evaluation.confusion.flatMap((row, i) => row.map((count) => (normalised ? count / (rowTotals[i] || 1) : count))));
@@ -74,7 +71,13 @@ export function EvaluationPanel({ run }: { run: RunRecord | undefined }) {
             <ul>
               {evaluation.misclassified.map((m) => (
                 <li key={m.index} title={`test image ${m.index}`}>
-                  <GreyImage pixels={m.pixels} side={SIDE} size={56} label={`${className(m.label)} taken for ${className(m.predicted)}`} />
+                  <Thumbnail
+                    pixels={m.pixels}
+                    side={evaluation.side}
+                    channels={evaluation.channels}
+                    size={56}
+                    label={`${className(m.label)} taken for ${className(m.predicted)}`}
+                  />
                   <small>
                     {className(m.label)}
                     <br />→ {className(m.predicted)}

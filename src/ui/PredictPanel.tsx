@@ -1,9 +1,8 @@
 import { type PointerEvent, useRef, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
-import { CLASS_NAMES } from '../data/fashionMnist';
 import type { RunRecord } from '../experiments/runHistory';
 import type { PredictionResult } from '../worker/protocol';
-import { GreyImage } from './GreyImage';
+import { Thumbnail } from './Thumbnail';
 
 const PAD_SIDE = 196;
 const BRUSH = 16;
@@ -139,12 +138,18 @@ export function PredictPanel({ runs, defaultRunId, predict }: Props) {
           )}
           {result ? (
             <>
-              <GreyImage pixels={result.pixels} side={28} size={84} label="The image as the network sees it" />
+              <Thumbnail
+                pixels={result.pixels}
+                side={result.side}
+                channels={result.channels}
+                size={84}
+                label="The image as the network sees it"
+              />
               <ol data-testid="top-classes">
                 {result.top.map(({ classIndex, probability }) => (
                   <li key={classIndex} data-probability={probability}>
                     <span className="bar" style={{ width: `${Math.round(probability * 100)}%` }} />
-                    {CLASS_NAMES[classIndex] ?? `class ${classIndex}`} — {(probability * 100).toFixed(1)} %
+                    {result.classes[classIndex] ?? `class ${classIndex}`} — {(probability * 100).toFixed(1)} %
                   </li>
                 ))}
               </ol>

@@ -160,6 +160,7 @@ export function ResultsTable(props: Props) {
                   <td onClick={(event) => event.stopPropagation()}>
                     <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
                     {run.group && <div className="subtle">{run.group}</div>}
+                    {run.dataset && <div className="subtle">on {run.dataset.name}</div>}
                   </td>
                   <td>
                     {run.epochs.length} / {run.config.epochs}

@@ -3,6 +3,8 @@ import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
 import type { Evaluation } from '../train/evaluation';
 import type { RankedClass } from '../train/predict';
+import type { DatasetInfo } from '../data/datasetInfo';
+import type { ImportSource } from './importDataset';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
 
@@ -39,8 +41,11 @@ export interface PredictionResult {
   /** The finished epoch whose weights gave it. */
   epoch: number;
   top: RankedClass[];
-  /** The image as the network saw it, 28×28 grey, so the page can show it. */
+  classes: readonly string[];
+  /** The image as the network saw it (side × side × channels), so the page can show it. */
   pixels: number[];
+  side: number;
+  channels: number;
 }
 
 export type ToWorker =
@@ -53,11 +58,14 @@ export type ToWorker =
       resume?: { epochsRecorded: number };
       /** Pause after this epoch (race mode). */
       untilEpoch?: number;
+      /** An imported dataset to train on instead of Fashion-MNIST. */
+      datasetId?: string;
     }
   | { type: 'stop'; runId: string }
   | { type: 'summarize'; config: NetworkSummary['config'] }
   /** Classify one image (a drawing or a dropped file, decoded in the worker) with a run's latest weights. */
-  | { type: 'predict'; requestId: number; runId: string; config: TrainConfig; image: Blob };
+  | { type: 'predict'; requestId: number; runId: string; config: TrainConfig; datasetId?: string; image: Blob }
+  | { type: 'import-dataset'; name: string; source: ImportSource };
 
 export type FromWorker =
   | { type: 'backend-ready'; backend: BackendName; adapter: AdapterDescription | null }
@@ -75,7 +83,10 @@ export type FromWorker =
   | { type: 'device-lost'; reason: string }
   | { type: 'summary'; summary: NetworkSummary }
   | { type: 'prediction'; requestId: number; result: PredictionResult }
-  | { type: 'prediction-failed'; requestId: number; message: string };
+  | { type: 'prediction-failed'; requestId: number; message: string }
+  | { type: 'dataset-progress'; decoded: number; total: number }
+  | { type: 'dataset-imported'; info: DatasetInfo }
+  | { type: 'dataset-import-failed'; message: string };
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

@@ -1,10 +1,10 @@
-import { buildFashionMnistGoogLeNet } from '../model/googlenet';
+import { buildRunNetwork } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeBlocks, summarizeModel } from '../model/summary';
 import type { NetworkSummary } from './protocol';
 
 /** Builds the network a config asks for, measures it and frees it again. */
 export function summarizeNetwork(config: NetworkSummary['config']): NetworkSummary {
-  const model = buildFashionMnistGoogLeNet({ ...config, seed: 0 });
+  const model = buildRunNetwork({ ...config, seed: 0 });
   try {
     const summary = summarizeModel(model);
     return {

@@ -1,10 +1,12 @@
 import type { TrainConfig } from '../config/trainConfig';
-import { fetchSource, loadFashionMnist, type FashionMnist } from '../data/fashionMnist';
-import { CheckpointStore } from '../experiments/database';
+import type { ImageDataset } from '../data/dataset';
+import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
+import { CheckpointStore, DatasetStore } from '../experiments/database';
 import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
 import { Predictor } from '../train/predict';
-import { decodeToFashionMnist } from './decodeImage';
+import { decodeImage } from './decodeImage';
+import { importDataset } from './importDataset';
 import { summarizeNetwork } from './summarizeNetwork';
 import { type FromWorker, type ToWorker, assertNever } from './protocol';
 
@@ -17,7 +19,7 @@ const scope = self as unknown as WorkerScope;
 const post = (message: FromWorker) => scope.postMessage(message);
 
 let device: { fence: DeviceFence; maxBufferBytes?: number } | null = null;
-let data: FashionMnist | null = null;
+let data: ImageDataset | null = null;
 let activeRun: { runId: string; controller: AbortController } | null = null;
 
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
@@ -43,6 +45,39 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
 
 let checkpoints: Promise<CheckpointStore> | null = null;
 const checkpointStore = () => (checkpoints ??= CheckpointStore.open());
+let datasets: Promise<DatasetStore> | null = null;
+const datasetStore = () => (datasets ??= DatasetStore.open());
+
+/** The last imported dataset a run or a prediction used, kept while the next one asks for the same. */
+let imported: { id: string; dataset: ImageDataset } | null = null;
+
+/** Fashion-MNIST, or an imported dataset read back from IndexedDB. */
+async function datasetFor(datasetId: string | undefined): Promise<ImageDataset> {
+  if (datasetId === undefined) {
+    if (data === null) throw new Error('The worker is not ready: the backend or the data failed to load.');
+    return data;
+  }
+  if (imported?.id === datasetId) return imported.dataset;
+  const dataset = await (await datasetStore()).load(datasetId);
+  if (dataset === undefined) throw new Error('This imported dataset is no longer stored (was it removed?).');
+  imported = { id: datasetId, dataset };
+  return dataset;
+}
+
+async function importFolder(message: Extract<ToWorker, { type: 'import-dataset' }>): Promise<void> {
+  try {
+    const result = await importDataset(
+      message.name,
+      message.source,
+      (decoded, total) => post({ type: 'dataset-progress', decoded, total }),
+      device?.maxBufferBytes,
+    );
+    await (await datasetStore()).save(result.info, { train: result.train, test: result.test });
+    post({ type: 'dataset-imported', info: result.info });
+  } catch (error) {
+    post({ type: 'dataset-import-failed', message: (error as Error).message });
+  }
+}
 
 async function loadCheckpoint(runId: string, epochsRecorded: number): Promise<Checkpoint> {
   const checkpoint = await (await checkpointStore()).load(runId);
@@ -57,8 +92,8 @@ async function loadCheckpoint(runId: string, epochsRecorded: number): Promise<Ch
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { runId, config } = message;
-  if (data === null || device === null) {
-    post({ type: 'run-failed', runId, message: 'The worker is not ready: the backend or the data failed to load.' });
+  if (device === null) {
+    post({ type: 'run-failed', runId, message: 'The worker is not ready: the backend failed to start.' });
     return;
   }
   if (activeRun !== null) {
@@ -69,11 +104,12 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   activeRun = { runId, controller };
   post({ type: 'run-started', runId });
   try {
+    const dataset = await datasetFor(message.datasetId);
     const resume = message.resume ? await loadCheckpoint(runId, message.resume.epochsRecorded) : undefined;
     const store = await checkpointStore();
     const outcome = await runTraining({
       config,
-      data,
+      data: dataset,
       resume,
       untilEpoch: message.untilEpoch,
       onCheckpoint: (checkpoint) => store.save(runId, checkpoint),
@@ -99,7 +135,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
 /** The last run predicted with, kept while the page asks about the same run at the same epoch. */
 let predictor: { runId: string; predictor: Predictor } | null = null;
 
-async function predictorFor(runId: string, config: TrainConfig): Promise<Predictor> {
+async function predictorFor(runId: string, config: TrainConfig, dataset: ImageDataset): Promise<Predictor> {
   const checkpoint = await (await checkpointStore()).load(runId);
   if (checkpoint === undefined) {
     throw new Error('This run kept no weights (it has no finished epoch, or it finished before weights were kept).');
@@ -107,7 +143,7 @@ async function predictorFor(runId: string, config: TrainConfig): Promise<Predict
   if (predictor?.runId === runId && predictor.predictor.checkpoint.epoch === checkpoint.epoch) return predictor.predictor;
   predictor?.predictor.dispose();
   predictor = null;
-  predictor = { runId, predictor: new Predictor(config, checkpoint) };
+  predictor = { runId, predictor: new Predictor(config, checkpoint, dataset) };
   return predictor.predictor;
 }
 
@@ -115,10 +151,15 @@ async function predict(message: Extract<ToWorker, { type: 'predict' }>): Promise
   const { requestId, runId } = message;
   try {
     if (device === null) throw new Error('The backend is not ready.');
-    const pixels = await decodeToFashionMnist(message.image);
-    const model = await predictorFor(runId, message.config);
+    const dataset = await datasetFor(message.datasetId);
+    const { classes, side, channels } = dataset;
+    // Fashion-MNIST shows bright garments on black; an imported dataset is taken as it comes.
+    const darkGround = message.datasetId === undefined;
+    const pixels = await decodeImage(message.image, { shape: dataset, darkGround });
+    const model = await predictorFor(runId, message.config, dataset);
     const top = await model.predict(pixels);
-    post({ type: 'prediction', requestId, result: { runId, epoch: model.checkpoint.epoch, top, pixels: [...pixels] } });
+    const result = { runId, epoch: model.checkpoint.epoch, top, classes, pixels: [...pixels], side, channels };
+    post({ type: 'prediction', requestId, result });
   } catch (error) {
     post({ type: 'prediction-failed', requestId, message: (error as Error).message });
   }
@@ -138,6 +179,9 @@ scope.onmessage = (event) => {
       break;
     case 'predict':
       void predict(message);
+      break;
+    case 'import-dataset':
+      void importFolder(message);
       break;
     case 'summarize':
       if (device !== null) post({ type: 'summary', summary: summarizeNetwork(message.config) });

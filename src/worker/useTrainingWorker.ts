@@ -1,6 +1,8 @@
 import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
-import type { RunAction, RunRecord } from '../experiments/runHistory';
+import type { DatasetInfo } from '../data/datasetInfo';
+import type { DatasetRef, RunAction, RunRecord } from '../experiments/runHistory';
+import type { ImportSource } from './importDataset';
 import type { QueuedTurn } from '../experiments/runQueue';
 import {
   type AdapterDescription,
@@ -33,14 +35,23 @@ export interface TrainingWorker {
   memoryAfterRun: MemoryUse | null;
   summary: NetworkSummary | null;
   summarize(config: NetworkSummary['config']): void;
-  /** Starts a new run; a queued turn names its run and where it pauses. */
-  start(config: TrainConfig, turn?: QueuedTurn): void;
+  /** Starts a new run (on Fashion-MNIST unless a dataset is given); a queued turn names its run and where it pauses. */
+  start(config: TrainConfig, turn?: QueuedTurn, dataset?: DatasetRef | null): void;
   resume(run: RunRecord, untilEpoch?: number): void;
   stop(): void;
   /** Top classes for one image from a run's latest kept weights; rejects with a message for the page. */
   predict(run: RunRecord, image: Blob): Promise<PredictionResult>;
   switchBackend(backend: BackendName): void;
+  datasetImport: DatasetImportState;
+  /** Decodes and stores an image folder or zip in the worker; progress and the outcome arrive in datasetImport. */
+  importDataset(name: string, source: ImportSource): void;
 }
+
+export type DatasetImportState =
+  | { status: 'idle' }
+  | { status: 'decoding'; decoded: number; total: number }
+  | { status: 'done'; info: DatasetInfo }
+  | { status: 'failed'; message: string };
 
 interface PendingPrediction {
   resolve(result: PredictionResult): void;
@@ -66,6 +77,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const [activeRunId, setActiveRunId] = useState<string | null>(null);
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const [summary, setSummary] = useState<NetworkSummary | null>(null);
+  const [datasetImport, setDatasetImport] = useState<DatasetImportState>({ status: 'idle' });
   const workerRef = useRef<Worker | null>(null);
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
@@ -149,6 +161,15 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         case 'prediction-failed':
           settlePrediction(message.requestId, (request) => request.reject(new Error(message.message)));
           break;
+        case 'dataset-progress':
+          setDatasetImport({ status: 'decoding', decoded: message.decoded, total: message.total });
+          break;
+        case 'dataset-imported':
+          setDatasetImport({ status: 'done', info: message.info });
+          break;
+        case 'dataset-import-failed':
+          setDatasetImport({ status: 'failed', message: message.message });
+          break;
         case 'device-lost':
           failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
           break;
@@ -173,7 +194,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   }, [backendName, generation, dispatch]);
 
   const start = useCallback(
-    (config: TrainConfig, turn?: QueuedTurn) => {
+    (config: TrainConfig, turn?: QueuedTurn, dataset: DatasetRef | null = null) => {
       const worker = workerRef.current;
       const state = backendRef.current;
       if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
@@ -189,9 +210,11 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           adapter: describeAdapter(state.adapter),
           startedAt: Date.now(),
           group: turn?.group ?? null,
+          dataset,
         },
       });
-      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch } satisfies ToWorker);
+      const datasetId = dataset?.id;
+      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch, datasetId } satisfies ToWorker);
     },
     [dispatch],
   );
@@ -209,6 +232,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         config: run.config,
         resume: { epochsRecorded: run.epochs.length },
         untilEpoch,
+        datasetId: run.dataset?.id,
       } satisfies ToWorker);
     },
     [dispatch],
@@ -229,8 +253,16 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     const requestId = ++predictionCounter;
     return new Promise<PredictionResult>((resolve, reject) => {
       pendingPredictions.current.set(requestId, { resolve, reject });
-      worker.postMessage({ type: 'predict', requestId, runId: run.id, config: run.config, image } satisfies ToWorker);
+      const datasetId = run.dataset?.id;
+      worker.postMessage({ type: 'predict', requestId, runId: run.id, config: run.config, datasetId, image } satisfies ToWorker);
     });
+  }, []);
+
+  const importDataset = useCallback((name: string, source: ImportSource) => {
+    const worker = workerRef.current;
+    if (worker === null) return;
+    setDatasetImport({ status: 'decoding', decoded: 0, total: 0 });
+    worker.postMessage({ type: 'import-dataset', name, source } satisfies ToWorker);
   }, []);
 
   const switchBackend = useCallback((next: BackendName) => {
@@ -238,5 +270,19 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     setBackendName(next);
   }, []);
 
-  return { backend, data, activeRunId, memoryAfterRun, summary, summarize, start, resume, stop, predict, switchBackend };
+  return {
+    backend,
+    data,
+    activeRunId,
+    memoryAfterRun,
+    summary,
+    datasetImport,
+    summarize,
+    start,
+    resume,
+    stop,
+    predict,
+    importDataset,
+    switchBackend,
+  };
 }
