@@ -6,6 +6,8 @@ import {
   FAITHFUL_OPTIONS,
   PAPER_OPTIONS,
   PoolPadding,
+  isClassifierHead,
+  stageOf,
   INCEPTION_STAGES,
   type InceptionChannels,
   STAGE_OUTPUT_LAYERS,
@@ -213,5 +215,22 @@ describe('ablations', () => {
     const values = tf.tidy(() => [...(probe.predict(tf.fill([1, 4, 4, 1], -0.5)) as tf.Tensor).dataSync()]);
     expect(values).toEqual([-0.5, -0.5, -0.5, -0.5]);
     probe.dispose();
+  });
+});
+
+describe('stages, for freezing', () => {
+  it('puts every layer with weights in its stage, and only the classifiers in none', () => {
+    const model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, resolution: 32, width: 0.0625, auxHeads: true, batchNorm: true });
+    const byStage = new Map<string | null, string[]>();
+    for (const layer of model.layers.filter((l) => l.countParams() > 0)) {
+      byStage.set(stageOf(layer.name), [...(byStage.get(stageOf(layer.name)) ?? []), layer.name]);
+    }
+    expect(byStage.get(null)?.sort()).toEqual(['aux1/logits', 'aux2/logits', 'logits']);
+    expect(byStage.get('b1')).toEqual(['b1_conv_7x7', 'b1_conv_7x7_bn']);
+    expect(byStage.get('b3')?.every((name) => name.startsWith('inception_3'))).toBe(true);
+    expect(byStage.get('b4')).toContain('aux1/fc');
+    expect(byStage.get(null)!.every(isClassifierHead)).toBe(true);
+    expect(isClassifierHead('aux1/fc')).toBe(false);
+    model.dispose();
   });
 });

@@ -369,3 +369,43 @@ export function buildRunNetwork(
 ): tf.LayersModel {
   return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model, data.channels), numClasses: data.classCount });
 }
+
+/** Whether a layer is one of the classifiers, which a fine-tuned network replaces for its own classes. */
+export function isClassifierHead(layerName: string): boolean {
+  return layerName === 'logits' || /^aux\d\/logits$/.test(layerName);
+}
+
+export const STAGES = ['b1', 'b2', 'b3', 'b4', 'b5'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/**
+ * The stage a layer belongs to, from its name: b1 and b2 are the stem, b3–b5 the Inception stages with the pool
+ * that ends each (an auxiliary head belongs to b4, where it branches off); the classifier belongs to none.
+ */
+export function stageOf(layerName: string): Stage | null {
+  if (isClassifierHead(layerName)) return null;
+  const stem = /^(b[1-5])_/.exec(layerName);
+  if (stem) return stem[1] as Stage;
+  const inception = /^inception_([345])/.exec(layerName);
+  if (inception) return `b${inception[1]}` as Stage;
+  if (/^aux\d/.test(layerName)) return 'b4';
+  return null;
+}
+
+
+/**
+ * Every weight, layer by layer: the order checkpoints and saved models use. `model.getWeights()` lists trainable
+ * weights first, so freezing a layer would reorder it.
+ */
+export function layerWeights(model: tf.LayersModel): tf.LayerVariable[] {
+  return model.layers.flatMap((layer) => layer.weights);
+}
+
+/** Reads weights saved in layerWeights order; refuses a list that does not fit the network. */
+export function loadLayerWeights(model: tf.LayersModel, weights: Float32Array[], problem: string): void {
+  const variables = layerWeights(model);
+  if (weights.length !== variables.length || weights.some((w, i) => w.length !== variables[i]!.read().size)) {
+    throw new Error(problem);
+  }
+  tf.tidy(() => variables.forEach((variable, i) => variable.write(tf.tensor(weights[i]!, variable.read().shape))));
+}

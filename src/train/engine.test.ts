@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashionMnist';
+import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
 import {
   type BatchLossSample,
   type Checkpoint,
@@ -11,6 +12,7 @@ import {
   type EpochReport,
   MemoryLimitError,
   type TrainingJob,
+  copyFeatureLayers,
   immediateFence,
   runTraining,
 } from './engine';
@@ -212,5 +214,58 @@ describe('runTraining on real Fashion-MNIST', () => {
     expect(outcomes).toEqual(['paused', 'paused', 'completed']);
     expect(reports.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(reports.map((e) => e.trainLoss)).toEqual(straight.epochs.map((e) => e.trainLoss));
+  });
+});
+
+describe('fine-tuning from a trained network', () => {
+  it('starts from its layers, keeps the frozen stages exactly, and trains the rest and a new head', async () => {
+    const source = { ...TINY, epochs: 1 };
+    let trained: Checkpoint | undefined;
+    await trainQuietly({ config: source, onCheckpoint: async (saved) => void (trained = saved) });
+    const sourceModel = buildRunNetwork(source);
+    loadLayerWeights(sourceModel, trained!.weights, 'source');
+
+    // Three of Fashion-MNIST's classes, renamed: a dataset with another head size.
+    const picked = [...data.train.labels.keys()].filter((i) => data.train.labels[i]! < 3).slice(0, 48);
+    const threeClasses: ImageDataset = {
+      classes: ['a', 'b', 'c'],
+      side: 28,
+      channels: 1,
+      train: {
+        count: picked.length,
+        images: Uint8Array.from(picked.flatMap((i) => [...data.train.images.subarray(i * 784, (i + 1) * 784)])),
+        labels: Uint8Array.from(picked, (i) => data.train.labels[i]!),
+      },
+      test: { count: 16, images: data.test.images.subarray(0, 16 * 784), labels: data.test.labels.subarray(0, 16).map((l) => l % 3) },
+    };
+    let tuned: Checkpoint | undefined;
+    await runTraining({
+      config: source,
+      data: threeClasses,
+      signal: new AbortController().signal,
+      fence: immediateFence,
+      liveIntervalMs: Infinity,
+      transfer: { source: sourceModel, freezeThrough: 'b3' },
+      onCheckpoint: async (saved) => void (tuned = saved),
+      callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: () => {} },
+    });
+    const tunedModel = buildRunNetwork(source, { classCount: 3, channels: 1 });
+    loadLayerWeights(tunedModel, tuned!.weights, 'tuned');
+    const kernel = (model: tf.LayersModel, name: string) => [...model.getLayer(name).getWeights()[0]!.dataSync()];
+    for (const frozen of ['b1_conv_7x7', 'b2_conv_3x3', 'inception_3b/branch3_5x5']) {
+      expect(kernel(tunedModel, frozen), frozen).toEqual(kernel(sourceModel, frozen));
+    }
+    expect(kernel(tunedModel, 'inception_4a/branch1_1x1')).not.toEqual(kernel(sourceModel, 'inception_4a/branch1_1x1'));
+    expect(tunedModel.getLayer('logits').getWeights()[0]!.shape).toEqual([sourceModel.getLayer('logits').getWeights()[0]!.shape[0], 3]);
+    sourceModel.dispose();
+    tunedModel.dispose();
+  });
+
+  it('refuses a source network of another width', () => {
+    const narrow = buildRunNetwork({ ...TINY, width: 0.125 });
+    const wide = buildRunNetwork(TINY);
+    expect(() => copyFeatureLayers(narrow, wide)).toThrow(/no layer "b1_conv_7x7" of this shape/);
+    narrow.dispose();
+    wide.dispose();
   });
 });

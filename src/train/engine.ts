@@ -4,7 +4,16 @@ import type { ImageDataset, LabelledImages } from '../data/dataset';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentBatch, isAugmenting } from '../data/augment';
 import { augmentationRandom, epochOrder } from '../data/random';
-import { buildRunNetwork, inputChannels } from '../model/googlenet';
+import {
+  STAGES,
+  type Stage,
+  buildRunNetwork,
+  inputChannels,
+  isClassifierHead,
+  layerWeights,
+  loadLayerWeights,
+  stageOf,
+} from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { type Evaluation, summarizePredictions } from './evaluation';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
@@ -70,6 +79,8 @@ export interface TrainingJob {
   maxBufferBytes?: number;
   /** Continue from this checkpoint instead of fresh weights. */
   resume?: Checkpoint;
+  /** Fine-tuning: start from another network's weights, and keep the stages up to this one as they are. */
+  transfer?: Transfer;
   /** Pause after this epoch instead of running to the config's last one. */
   untilEpoch?: number;
   /** Called after each epoch's evaluation and before onEpoch, so a saved epoch always has its weights saved. */
@@ -78,6 +89,13 @@ export interface TrainingJob {
 }
 
 /** 'paused': it finished the epoch it was asked to stop after (a race hands the GPU to the next run). */
+export interface Transfer {
+  /** The trained network whose layers (all but the classifiers) the run starts from; absent when resuming. */
+  source?: tf.LayersModel;
+  /** Stages b1…this one keep their weights; null trains every layer. */
+  freezeThrough: Stage | null;
+}
+
 export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
 
 /**
@@ -90,7 +108,7 @@ export interface Checkpoint {
   step: number;
   examplesSeen: number;
   elapsedSeconds: number;
-  /** The model's weights in `model.getWeights()` order. */
+  /** The model's weights in layerWeights order. */
   weights: Float32Array[];
   /** Momentum or Adam state; absent in checkpoints written before the optimiser had any (plain SGD). */
   optimizerState?: Float32Array[];
@@ -201,6 +219,31 @@ export async function predictClasses(
 }
 
 /**
+ * Copies every layer but the classifiers from a trained network into a new one of the same architecture (the new
+ * one may have other classes). A layer whose weights have other shapes (another width, say) is a mistake to report.
+ */
+export function copyFeatureLayers(source: tf.LayersModel, target: tf.LayersModel): void {
+  for (const layer of target.layers) {
+    if (layer.countParams() === 0 || isClassifierHead(layer.name)) continue;
+    const from = source.layers.find((l) => l.name === layer.name);
+    const weights = from?.getWeights();
+    const fits = weights !== undefined && weights.length === layer.getWeights().length &&
+      weights.every((w, i) => tf.util.arraysEqual(w.shape, layer.getWeights()[i]!.shape));
+    if (!fits) throw new Error(`The saved model has no layer "${layer.name}" of this shape: was it built with other settings?`);
+    layer.setWeights(weights);
+  }
+}
+
+/** Stops training the layers of stages b1 up to `last`; the rest, and the classifiers, still learn. */
+export function freezeThrough(model: tf.LayersModel, last: Stage): void {
+  const frozen = new Set(STAGES.slice(0, STAGES.indexOf(last) + 1));
+  for (const layer of model.layers) {
+    const stage = stageOf(layer.name);
+    if (stage !== null && frozen.has(stage)) layer.trainable = false;
+  }
+}
+
+/**
  * One model, its optimiser and the device-side data: the step the training loop repeats, and the one the
  * benchmark times. d2l's defaults: Xavier-uniform initialisation, softmax cross-entropy, plain mini-batch SGD.
  */
@@ -219,9 +262,12 @@ export class TrainingSession {
   constructor(
     readonly config: TrainConfig,
     private readonly data: ImageDataset,
+    transfer?: Transfer,
   ) {
     this.model = buildRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
     this.channels = inputChannels(config.model, data.channels);
+    if (transfer?.source) copyFeatureLayers(transfer.source, this.model);
+    if (transfer?.freezeThrough) freezeThrough(this.model, transfer.freezeThrough);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.optimizer = new TrainingOptimizer(config, this.variables);
     // The subsets are upper bounds: an imported folder may hold fewer images than the settings ask for.
@@ -261,20 +307,13 @@ export class TrainingSession {
 
   /** Copies of the weights and the optimiser state (one read per tensor, once per epoch). */
   async readState(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState'>> {
-    const weights = await Promise.all(this.model.getWeights().map(async (w) => (await w.data()).slice() as Float32Array));
+    const weights = await Promise.all(layerWeights(this.model).map(async (w) => (await w.read().data()).slice() as Float32Array));
     return { weights, optimizerState: await this.optimizer.getState() };
   }
 
   /** Continues from a checkpoint: its weights, its optimiser state, and its place in the schedule. */
   resumeFrom(checkpoint: Checkpoint): void {
-    const { weights } = checkpoint;
-    const current = this.model.getWeights();
-    if (weights.length !== current.length || weights.some((w, i) => w.length !== current[i]!.size)) {
-      throw new Error('The checkpoint does not fit this model: its weights have other shapes.');
-    }
-    const tensors = weights.map((w, i) => tf.tensor(w, current[i]!.shape));
-    this.model.setWeights(tensors);
-    tensors.forEach((t) => t.dispose());
+    loadLayerWeights(this.model, checkpoint.weights, 'The checkpoint does not fit this model: its weights have other shapes.');
     this.optimizer.setState(checkpoint.optimizerState ?? []);
     this.step = checkpoint.step;
   }
@@ -300,7 +339,7 @@ export class TrainingSession {
 export async function runTraining(job: TrainingJob): Promise<TrainingOutcome> {
   const { config, signal, fence, callbacks } = job;
   const now = job.now ?? (() => performance.now());
-  const session = new TrainingSession(config, job.data);
+  const session = new TrainingSession(config, job.data, job.transfer);
   if (job.maxBufferBytes !== undefined) {
     try {
       checkBufferLimit(session, job.maxBufferBytes);

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { DatasetShape } from '../data/dataset';
 import { FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
-import { buildRunNetwork, inputChannels } from '../model/googlenet';
+import { buildRunNetwork, inputChannels, loadLayerWeights } from '../model/googlenet';
 import type { Checkpoint } from './engine';
 
 export interface RankedClass {
@@ -23,13 +23,12 @@ export class Predictor {
     readonly shape: DatasetShape = FASHION_MNIST_SHAPE,
   ) {
     this.model = buildRunNetwork(config, { classCount: shape.classes.length, channels: shape.channels });
-    const current = this.model.getWeights();
-    const shapes = current.map((w) => w.shape);
-    if (checkpoint.weights.length !== current.length || checkpoint.weights.some((w, i) => w.length !== current[i]!.size)) {
+    try {
+      loadLayerWeights(this.model, checkpoint.weights, "The saved weights do not fit this run's network.");
+    } catch (error) {
       this.model.dispose();
-      throw new Error("The saved weights do not fit this run's network.");
+      throw error;
     }
-    tf.tidy(() => this.model.setWeights(checkpoint.weights.map((w, i) => tf.tensor(w, shapes[i]))));
   }
 
   /**
