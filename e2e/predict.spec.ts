@@ -1,26 +1,6 @@
-import { type Page, expect, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { PlaygroundPage } from './app';
-
-/** The same strokes every time, so two drawings are the same image. */
-async function drawTrouser(page: Page): Promise<void> {
-  const pad = page.getByLabel('Drawing pad: draw a garment in white');
-  await pad.scrollIntoViewIfNeeded();
-  const box = (await pad.boundingBox())!;
-  for (const x of [0.38, 0.62]) {
-    await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.15);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.85, { steps: 8 });
-    await page.mouse.up();
-  }
-}
-
-async function topClasses(page: Page): Promise<{ name: string; probability: number }[]> {
-  const items = page.getByTestId('top-classes').locator('li');
-  await expect(items).toHaveCount(3);
-  return items.evaluateAll((lis) =>
-    lis.map((li) => ({ name: li.textContent ?? '', probability: Number(li.getAttribute('data-probability')) })),
-  );
-}
+import { chooseImage, drawTrouser, expectSamePrediction, topClasses } from './drawing';
 
 test('after training: confusion matrix, misclassified images, and predictions that survive a reload', async ({ page }) => {
   const app = new PlaygroundPage(page);
@@ -46,12 +26,13 @@ test('after training: confusion matrix, misclassified images, and predictions th
   expect(before[0]!.probability).toBeGreaterThanOrEqual(before[1]!.probability);
   expect(before[1]!.probability).toBeGreaterThanOrEqual(before[2]!.probability);
 
+  await chooseImage(page);
+  const chosen = await topClasses(page);
   await page.reload();
   await app.expectWebGpuReady();
-  // The stored history fills the page in after a reload; draw once the panels above the pad are in place.
   await expect(evaluation.getByTestId('confusion-row')).toHaveCount(10);
-  await drawTrouser(page);
-  expect(await topClasses(page)).toEqual(before);
+  await chooseImage(page);
+  expectSamePrediction(await topClasses(page), chosen);
 });
 
 test('a file that is not an image gets a clear message beside the pad', async ({ page }) => {

@@ -21,7 +21,12 @@ import { useRunHistory } from './experiments/useRunHistory';
 import { useRunQueue } from './experiments/useRunQueue';
 import { BatchSizeLab } from './ui/BatchSizeLab';
 import { DatasetPanel } from './ui/DatasetPanel';
-import { useDatasets } from './experiments/useDatasets';
+import { useStoredList } from './experiments/useStoredList';
+import { DatasetStore, ModelStore } from './experiments/database';
+import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
+import { ARCHITECTURE_KEYS, type TrainConfig, inputChannels } from './config/trainConfig';
+import type { DatasetInfo } from './data/datasetInfo';
+import type { SavedModelInfo } from './experiments/savedModel';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
@@ -43,6 +48,16 @@ function withField(draft: ConfigDraft, key: ConfigKey, value: string): ConfigDra
   return { ...draft, model: value, resolution: paper ? '224' : '96', auxHeads: paper ? '1' : '0', dropout: paper ? '1' : '0' };
 }
 
+const openDatasetStore = () => DatasetStore.open();
+const openModelStore = () => ModelStore.open();
+
+/** Fine-tuning keeps the saved model's network (its weights fit no other), and takes the run's other settings. */
+function withNetworkOf(config: TrainConfig, network: TrainConfig): TrainConfig {
+  const shape: Partial<TrainConfig> = { width: network.width, resolution: network.resolution };
+  for (const key of ARCHITECTURE_KEYS) Object.assign(shape, { [key]: network[key] });
+  return { ...config, ...shape };
+}
+
 function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
   return {
     ...draft,
@@ -55,7 +70,10 @@ function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
 export function App() {
   const history = useRunHistory();
   const worker = useTrainingWorker(history.dispatch);
-  const datasets = useDatasets();
+  const datasets = useStoredList<DatasetInfo>(openDatasetStore, 'Imported datasets');
+  const savedModels = useStoredList<SavedModelInfo>(openModelStore, 'Saved models');
+  const [fineTune, setFineTune] = useState<FineTuneChoice>({ modelId: null, freezeThrough: null });
+  const fineTuneModel = savedModels.list.find((m) => m.id === fineTune.modelId) ?? null;
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const chosenDataset = datasets.list.find((d) => d.id === datasetId) ?? null;
   const { datasetImport } = worker;
@@ -119,8 +137,22 @@ export function App() {
   const train = () => {
     if (!validation.ok || !ready || running) return;
     setSelectedRunId(undefined);
-    const dataset = chosenDataset && { id: chosenDataset.id, name: chosenDataset.name, classes: chosenDataset.classes };
-    worker.start(validation.config, undefined, dataset);
+    const dataset = chosenDataset && {
+      id: chosenDataset.id,
+      name: chosenDataset.name,
+      classes: chosenDataset.classes,
+      side: chosenDataset.side,
+      channels: chosenDataset.channels,
+    };
+    const startedFrom = fineTuneModel && {
+      modelId: fineTuneModel.id,
+      modelName: fineTuneModel.name,
+      freezeThrough: fineTune.freezeThrough,
+      inputChannels: inputChannels(fineTuneModel.config.model, fineTuneModel.channels),
+      check: null,
+    };
+    const config = fineTuneModel ? withNetworkOf(validation.config, fineTuneModel.config) : validation.config;
+    worker.start(config, undefined, dataset, startedFrom);
   };
 
   useClassroomShortcuts({
@@ -216,12 +248,21 @@ export function App() {
         onImport={worker.importDataset}
         locked={running}
       />
+      <ModelsPanel
+        models={savedModels}
+        shownRun={shownRun}
+        worker={worker}
+        fineTune={fineTune}
+        onFineTune={setFineTune}
+        locked={running}
+      />
       <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
       <TrainingCharts runs={chartedRuns} />
       <EvaluationPanel run={shownRun} />
       <PredictPanel
         runs={history.runs.filter((run) => run.epochs.length > 0)}
+        models={savedModels.list}
         defaultRunId={shownRun?.id}
         predict={worker.predict}
       />

@@ -66,6 +66,9 @@ export type ArchitectureOptions = Pick<TrainConfig, (typeof ARCHITECTURE_KEYS)[n
 /** What the model summary depends on: the network, and the batch for the memory estimate. */
 export type NetworkShape = Pick<TrainConfig, 'resolution' | 'width' | 'batchSize'> & ArchitectureOptions;
 
+/** The paper's network takes RGB (grey images are repeated on each channel); d2l's takes the data as it is. */
+export const inputChannels = (model: ModelVariant, dataChannels: number): number => (model === 'paper' ? 3 : dataChannels);
+
 export function networkShape(config: TrainConfig): NetworkShape {
   const shape: Record<string, unknown> = { resolution: config.resolution, width: config.width, batchSize: config.batchSize };
   for (const key of ARCHITECTURE_KEYS) shape[key] = config[key];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentBatch, augmentationBoxes } from './augment';
+import { DeviceImageSet } from './gpuDataset';
 import { augmentationRandom, seededRandom } from './random';
 
 beforeAll(async () => {
@@ -42,7 +43,7 @@ describe('augmentBatch', () => {
         for (let y = 0; y < SIDE; y++) {
           for (let x = 0; x < SIDE; x++) {
             const expected = pixel(n, y + dy, flipped ? dx + SIDE - 1 - x : x + dx);
-            expect(out[n]![y]![x]![0]).toBeCloseTo(expected, 2);
+            expect(out[n]![y]![x]![0]).toBe(expected);
           }
         }
       }
@@ -57,6 +58,30 @@ describe('augmentBatch', () => {
     const boxes = (step: number) => [...augmentationBoxes(8, SIDE, augmentation, augmentationRandom(3, step))];
     expect(boxes(5)).toEqual(boxes(5));
     expect(boxes(5)).not.toEqual(boxes(6));
+  });
+
+  it('goes before the same resize as a plain batch', () => {
+    const bytes = Uint8Array.from({ length: 2 * SIDE * SIDE }, (_, i) => (37 * i) % 256);
+    const set = new DeviceImageSet({ count: 2, images: bytes, labels: Uint8Array.of(0, 1) }, 2, { side: SIDE, channels: 1 });
+    const indices = Int32Array.of(1, 0);
+    const augmentation = { cropPadding: 3, flip: true };
+    const boxes = augmentationBoxes(2, SIDE, augmentation, seededRandom(4));
+    const shifted = Float32Array.from({ length: 2 * SIDE * SIDE }, (_, i) => {
+      const [n, y, x] = [Math.floor(i / (SIDE * SIDE)), Math.floor(i / SIDE) % SIDE, i % SIDE];
+      const { dy, dx, flipped } = drawsOf(boxes, augmentation.cropPadding, n);
+      const [sy, sx] = [y + dy, flipped ? dx + SIDE - 1 - x : x + dx];
+      return sy < 0 || sx < 0 || sy >= SIDE || sx >= SIDE ? 0 : bytes[indices[n]! * SIDE * SIDE + sy * SIDE + sx]!;
+    });
+    const [plain, unchanged, expected, augmented] = tf.tidy(() => [
+      set.batch(indices, 40, 1).images.dataSync(),
+      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, { cropPadding: 0, flip: false }, seededRandom(4))).images.dataSync(),
+      tf.div(tf.image.resizeBilinear(tf.tensor4d(shifted, [2, SIDE, SIDE, 1]), [40, 40], false, true), 255).dataSync(),
+      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, augmentation, seededRandom(4))).images.dataSync(),
+    ]);
+    set.dispose();
+    const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
+    expect(maxDifference(unchanged!, plain!)).toBeLessThan(1e-6);
+    expect(maxDifference(augmented!, expected!)).toBeLessThan(1e-6);
   });
 
   it('frees everything it makes', () => {

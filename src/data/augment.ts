@@ -26,8 +26,9 @@ export function augmentationBoxes(count: number, side: number, augmentation: Aug
 }
 
 /**
- * Crops and flips a batch of square images on the device. The boxes land on whole pixels, so the crop copies
- * pixels rather than interpolating them (the resize to the run's resolution comes after, as without augmentation).
+ * Crops and flips a batch of square images on the device. The boxes land on whole pixels up to float rounding,
+ * which nearest sampling absorbs, so the crop copies pixels exactly (bilinear would blend in a few millionths of a
+ * neighbour); the resize to the run's resolution comes after, as without augmentation.
  * The one-pixel border keeps every real pixel strictly inside the padded image: a position that rounding pushes
  * past the edge reads as the extrapolation value, which is only ever a padding zero.
  */
@@ -38,6 +39,6 @@ export function augmentBatch(images: tf.Tensor4D, augmentation: Augmentation, ra
     const padded = tf.pad(images, [[0, 0], [border, border], [border, border], [0, 0]]);
     const boxes = tf.tensor2d(augmentationBoxes(count, side, augmentation, random), [count, 4]);
     const owners = tf.range(0, count, 1, 'int32') as tf.Tensor1D;
-    return tf.image.cropAndResize(padded, boxes, owners, [side, side], 'bilinear', 0);
+    return tf.image.cropAndResize(padded, boxes, owners, [side, side], 'nearest', 0);
   });
 }

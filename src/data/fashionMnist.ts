@@ -16,6 +16,8 @@ export const CLASS_NAMES = [
   'Ankle boot',
 ] as const;
 
+export const FASHION_MNIST_NAME = 'Fashion-MNIST';
+
 /** Fashion-MNIST's classes and image format: 28×28 grey, a bright object on a dark ground. */
 export const FASHION_MNIST_SHAPE: DatasetShape = { classes: CLASS_NAMES, side: IMAGE_SIDE, channels: 1 };
 

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LabelledImages } from './dataset';
 
+/** ITU-R BT.601 weights: RGB images given to a network trained on grey ones are converted as a grey photo is. */
+const LUMINANCE = [0.299, 0.587, 0.114];
+
 /**
  * A split kept on the device at its stored size (resizing all 60k Fashion-MNIST images to 96×96 up front would
  * take ≈ 2.2 GB); each batch is gathered, resized and scaled there, so no pixel crosses the bus after upload.
@@ -24,7 +27,7 @@ export class DeviceImageSet {
 
   /**
    * Images as [n, side, side, channels] in [0, 1] and int32 labels; call inside tf.tidy. Grey images asked for
-   * with three channels are repeated on each. `augment` transforms the gathered images at their stored size,
+   * with three channels are repeated on each; RGB ones asked for with one are converted to grey. `augment` transforms the gathered images at their stored size,
    * before the resize (training batches only).
    */
   batch(
@@ -38,7 +41,12 @@ export class DeviceImageSet {
     const raw = augment ? augment(gathered) : gathered;
     const resized = side === this.storedSide ? raw : tf.image.resizeBilinear(raw, [side, side], false, true);
     const scaled = tf.mul(resized, 1 / 255) as tf.Tensor4D;
-    const images = channels === this.storedChannels ? scaled : tf.tile(scaled, [1, 1, 1, channels / this.storedChannels]);
+    const images =
+      channels === this.storedChannels
+        ? scaled
+        : channels > this.storedChannels
+          ? tf.tile(scaled, [1, 1, 1, channels / this.storedChannels])
+          : (tf.sum(tf.mul(scaled, LUMINANCE), -1, true) as tf.Tensor4D);
     return { images, labels: tf.gather(this.labels, index) };
   }
 

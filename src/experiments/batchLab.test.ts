@@ -51,7 +51,7 @@ const epoch = (n: number, trainLoss: number, examplesPerSecond: number, testAccu
 
 const labRun = (batchSize: number, epochs: EpochReport[]): RunRecord => ({
   id: `r${batchSize}`, name: '', config: { ...DEFAULT_CONFIG, batchSize, trainSubset: 1000 }, backend: 'webgpu',
-  adapter: null, status: 'done', startedAt: 0, warmupSeconds: 1, epochs, batchLosses: [], error: null, group: 'lab', evaluation: null, dataset: null,
+  adapter: null, status: 'done', startedAt: 0, warmupSeconds: 1, epochs, batchLosses: [], error: null, group: 'lab', evaluation: null, dataset: null, startedFrom: null,
 });
 
 describe('labFindings', () => {

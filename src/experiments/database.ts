@@ -2,6 +2,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { DatasetInfo } from '../data/datasetInfo';
 import type { ImageDataset, LabelledImages } from '../data/dataset';
 import type { Checkpoint } from '../train/engine';
+import type { SavedModelInfo } from './savedModel';
 import type { RunRecord } from './runHistory';
 
 /**
@@ -13,11 +14,13 @@ export interface PlaygroundDb extends DBSchema {
   checkpoints: { key: string; value: Checkpoint & { runId: string } };
   datasets: { key: string; value: DatasetInfo };
   datasetImages: { key: string; value: { id: string; train: LabelledImages; test: LabelledImages } };
+  models: { key: string; value: SavedModelInfo };
+  modelWeights: { key: string; value: { id: string; weights: Float32Array[] } };
 }
 
 export const DB_NAME = 'googlenet-playground';
-/** 1: runs; 2: checkpoints; 3: imported datasets. */
-export const DB_VERSION = 3;
+/** 1: runs; 2: checkpoints; 3: imported datasets; 4: saved models. */
+export const DB_VERSION = 4;
 
 export function openPlaygroundDb(name = DB_NAME): Promise<IDBPDatabase<PlaygroundDb>> {
   return openDB<PlaygroundDb>(name, DB_VERSION, {
@@ -27,6 +30,10 @@ export function openPlaygroundDb(name = DB_NAME): Promise<IDBPDatabase<Playgroun
       if (oldVersion < 3) {
         database.createObjectStore('datasets', { keyPath: 'id' });
         database.createObjectStore('datasetImages', { keyPath: 'id' });
+      }
+      if (oldVersion < 4) {
+        database.createObjectStore('models', { keyPath: 'id' });
+        database.createObjectStore('modelWeights', { keyPath: 'id' });
       }
     },
   });
@@ -89,6 +96,42 @@ export class DatasetStore {
   async delete(id: string): Promise<void> {
     const transaction = this.db.transaction(['datasets', 'datasetImages'], 'readwrite');
     await Promise.all([transaction.objectStore('datasets').delete(id), transaction.objectStore('datasetImages').delete(id), transaction.done]);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Saved models: the page lists, renames and removes them; the worker writes them and reads their weights. */
+export class ModelStore {
+  private constructor(private readonly db: IDBPDatabase<PlaygroundDb>) {}
+
+  static async open(name = DB_NAME): Promise<ModelStore> {
+    return new ModelStore(await openPlaygroundDb(name));
+  }
+
+  async save(info: SavedModelInfo, weights: Float32Array[]): Promise<void> {
+    const transaction = this.db.transaction(['models', 'modelWeights'], 'readwrite');
+    await Promise.all([
+      transaction.objectStore('models').put(info),
+      transaction.objectStore('modelWeights').put({ id: info.id, weights }),
+      transaction.done,
+    ]);
+  }
+
+  async list(): Promise<SavedModelInfo[]> {
+    return (await this.db.getAll('models')).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async load(id: string): Promise<{ info: SavedModelInfo; weights: Float32Array[] } | undefined> {
+    const [info, stored] = await Promise.all([this.db.get('models', id), this.db.get('modelWeights', id)]);
+    return info && stored ? { info, weights: stored.weights } : undefined;
+  }
+
+  async delete(id: string): Promise<void> {
+    const transaction = this.db.transaction(['models', 'modelWeights'], 'readwrite');
+    await Promise.all([transaction.objectStore('models').delete(id), transaction.objectStore('modelWeights').delete(id), transaction.done]);
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import { type RunRecord, canResume, runsReducer } from './runHistory';
 const created = (id: string, epochs = 2): RunRecord[] =>
   runsReducer([], {
     type: 'created',
-    run: { id, config: { ...DEFAULT_CONFIG, epochs }, backend: 'webgpu', adapter: null, startedAt: 1, group: 'Batch-size lab #1', dataset: null },
+    run: { id, config: { ...DEFAULT_CONFIG, epochs }, backend: 'webgpu', adapter: null, startedAt: 1, group: 'Batch-size lab #1', dataset: null, startedFrom: null },
   });
 
 const epoch = (n: number) => ({ epoch: n, trainLoss: 1 }) as EpochReport;

@@ -1,6 +1,8 @@
 import type { TrainConfig } from '../config/trainConfig';
-import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
+import type { BatchLossSample, EpochReport, TrainingOutcome, TransferCheck } from '../train/engine';
 import type { Evaluation } from '../train/evaluation';
+import { uniqueId } from './ids';
+import type { TransferRef } from './savedModel';
 import type { BackendName } from '../worker/protocol';
 
 /**
@@ -29,20 +31,23 @@ export interface RunRecord {
   evaluation: Evaluation | null;
   /** The imported dataset the run trained on; null for Fashion-MNIST. */
   dataset: DatasetRef | null;
+  /** The saved model a fine-tuning run started from. */
+  startedFrom: TransferRef | null;
 }
 
 export interface DatasetRef {
   id: string;
   name: string;
   classes: string[];
+  side: number;
+  channels: number;
 }
 
-let runCounter = 0;
-export const newRunId = (): string => `run-${Date.now().toString(36)}-${++runCounter}`;
+export const newRunId = (): string => uniqueId('run');
 
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
-  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group' | 'dataset'> }
+  | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group' | 'dataset' | 'startedFrom'> }
   | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
   | { type: 'deleted'; runId: string }
@@ -50,6 +55,7 @@ export type RunAction =
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
   | { type: 'evaluation'; runId: string; evaluation: Evaluation }
+  | { type: 'transfer-check'; runId: string; check: TransferCheck }
   | { type: 'ended'; runId: string; outcome: TrainingOutcome }
   | { type: 'failed'; runId: string; message: string };
 
@@ -102,6 +108,11 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
       return update(runs, action.runId, (run) => ({ ...run, batchLosses: thin([...run.batchLosses, action.sample]) }));
     case 'epoch':
       return update(runs, action.runId, (run) => ({ ...run, epochs: [...run.epochs, action.report] }));
+    case 'transfer-check':
+      return update(runs, action.runId, (run) => ({
+        ...run,
+        startedFrom: run.startedFrom && { ...run.startedFrom, check: action.check },
+      }));
     case 'evaluation':
       return update(runs, action.runId, (run) => ({ ...run, evaluation: action.evaluation }));
     case 'ended':

@@ -8,7 +8,7 @@ const planned = (runId: string, epochs: number) => ({ runId, config: { ...DEFAUL
 
 const record = (id: string, status: RunRecord['status'], epochSeconds: number[], epochs = 3): RunRecord => ({
   id, name: '', config: { ...DEFAULT_CONFIG, epochs }, backend: 'webgpu', adapter: null, status, startedAt: 0,
-  warmupSeconds: 1, batchLosses: [], error: null, group: 'g', evaluation: null, dataset: null,
+  warmupSeconds: 1, batchLosses: [], error: null, group: 'g', evaluation: null, dataset: null, startedFrom: null,
   epochs: epochSeconds.map((s, i) => ({ epoch: i + 1, epochSeconds: s }) as EpochReport),
 });
 

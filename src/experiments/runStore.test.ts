@@ -26,6 +26,7 @@ const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
   group: null,
   evaluation: null,
   dataset: null,
+  startedFrom: null,
   ...overrides,
 });
 

@@ -3,6 +3,7 @@ import { CONFIG_KEYS, DEFAULT_CONFIG, FIELD_SPECS, type TrainConfig, encodeField
 import type { BatchLossSample, EpochReport } from '../train/engine';
 import { DB_NAME, type PlaygroundDb, openPlaygroundDb } from './database';
 import type { Evaluation } from '../train/evaluation';
+import { STAGES } from '../model/stages';
 import type { RunRecord, RunStatus } from './runHistory';
 
 /**
@@ -17,7 +18,7 @@ const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /** Options added after a record was written are absent from it: such a run used their defaults, d2l's settings. */
-function readConfig(value: unknown): TrainConfig | null {
+export function readConfig(value: unknown): TrainConfig | null {
   if (!isRecord(value)) return null;
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const key of CONFIG_KEYS) {
@@ -63,13 +64,29 @@ export function migrateRun(value: unknown): RunRecord | null {
     group: typeof value.group === 'string' ? value.group : null,
     evaluation: readEvaluation(value.evaluation),
     dataset: readDatasetRef(value.dataset),
+    startedFrom: readTransferRef(value.startedFrom),
   };
 }
 
 function readDatasetRef(value: unknown): RunRecord['dataset'] {
   if (!isRecord(value) || typeof value.id !== 'string' || typeof value.name !== 'string') return null;
+  const { side, channels } = value;
   const classes = Array.isArray(value.classes) && value.classes.every((c) => typeof c === 'string') ? value.classes : null;
-  return classes ? { id: value.id, name: value.name, classes: classes as string[] } : null;
+  if (classes === null || typeof side !== 'number' || typeof channels !== 'number') return null;
+  return { id: value.id, name: value.name, classes: classes as string[], side, channels };
+}
+
+function readTransferRef(value: unknown): RunRecord['startedFrom'] {
+  if (!isRecord(value) || typeof value.modelId !== 'string' || typeof value.modelName !== 'string') return null;
+  const freezeThrough = STAGES.find((stage) => stage === value.freezeThrough) ?? null;
+  const stored = isRecord(value.check) ? value.check : {};
+  const { frozenMaxChange, trainedMaxChange, headMaxChange } = stored;
+  const check =
+    typeof frozenMaxChange === 'number' && typeof trainedMaxChange === 'number' && typeof headMaxChange === 'number'
+      ? { frozenMaxChange, trainedMaxChange, headMaxChange }
+      : null;
+  const channels = value.inputChannels === 3 ? 3 : 1;
+  return { modelId: value.modelId, modelName: value.modelName, freezeThrough, inputChannels: channels, check };
 }
 
 /** An evaluation is a view of the latest epoch, not history: one that does not read cleanly is left out. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, ArchitectureOptions, ModelVariant, PoolBranch, TrainConfig } from '../config/trainConfig';
+import { type Activation, type ArchitectureOptions, type PoolBranch, type TrainConfig, inputChannels } from '../config/trainConfig';
+export { STAGES, type Stage, isClassifierHead, stageOf } from './stages';
 
 /**
  * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST — one grayscale
@@ -100,8 +101,6 @@ export const PAPER_OPTIONS: GoogLeNetOptions = {
   numClasses: 1000,
 };
 
-/** The paper's network takes RGB (grey images are repeated on each channel); d2l's takes the data as it is. */
-export const inputChannels = (model: ModelVariant, dataChannels: number): number => (model === 'paper' ? 3 : dataChannels);
 
 export function scaleChannels(channels: number, width: number): number {
   return Math.max(1, Math.round(channels * width));
@@ -369,29 +368,6 @@ export function buildRunNetwork(
 ): tf.LayersModel {
   return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model, data.channels), numClasses: data.classCount });
 }
-
-/** Whether a layer is one of the classifiers, which a fine-tuned network replaces for its own classes. */
-export function isClassifierHead(layerName: string): boolean {
-  return layerName === 'logits' || /^aux\d\/logits$/.test(layerName);
-}
-
-export const STAGES = ['b1', 'b2', 'b3', 'b4', 'b5'] as const;
-export type Stage = (typeof STAGES)[number];
-
-/**
- * The stage a layer belongs to, from its name: b1 and b2 are the stem, b3–b5 the Inception stages with the pool
- * that ends each (an auxiliary head belongs to b4, where it branches off); the classifier belongs to none.
- */
-export function stageOf(layerName: string): Stage | null {
-  if (isClassifierHead(layerName)) return null;
-  const stem = /^(b[1-5])_/.exec(layerName);
-  if (stem) return stem[1] as Stage;
-  const inception = /^inception_([345])/.exec(layerName);
-  if (inception) return `b${inception[1]}` as Stage;
-  if (/^aux\d/.test(layerName)) return 'b4';
-  return null;
-}
-
 
 /**
  * Every weight, layer by layer: the order checkpoints and saved models use. `model.getWeights()` lists trainable

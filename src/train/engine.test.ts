@@ -13,6 +13,7 @@ import {
   MemoryLimitError,
   type TrainingJob,
   copyFeatureLayers,
+  measureTransfer,
   immediateFence,
   runTraining,
 } from './engine';
@@ -101,6 +102,15 @@ describe('runTraining on real Fashion-MNIST', () => {
     const c = await train({ ...TINY, epochs: 1, seed: 2 });
     expect(a.epochs[0]!.trainLoss).toBe(b.epochs[0]!.trainLoss);
     expect(c.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
+  });
+
+  it('trains on augmented images, the same ones for the same seed', async () => {
+    const augmented = { ...TINY, epochs: 1, cropPadding: 2, flip: true };
+    const plain = await train({ ...TINY, epochs: 1 });
+    const a = await train(augmented);
+    const b = await train(augmented);
+    expect(a.epochs[0]!.trainLoss).toBe(b.epochs[0]!.trainLoss);
+    expect(a.epochs[0]!.trainLoss).not.toBe(plain.epochs[0]!.trainLoss);
   });
 
   it('stops within one batch of being asked', async () => {
@@ -245,7 +255,7 @@ describe('fine-tuning from a trained network', () => {
       signal: new AbortController().signal,
       fence: immediateFence,
       liveIntervalMs: Infinity,
-      transfer: { source: sourceModel, freezeThrough: 'b3' },
+      transfer: { source: sourceModel, freezeThrough: 'b3', inputChannels: 1 },
       onCheckpoint: async (saved) => void (tuned = saved),
       callbacks: { onWarmup: () => {}, onBatchLoss: () => {}, onEpoch: () => {} },
     });
@@ -257,6 +267,12 @@ describe('fine-tuning from a trained network', () => {
     }
     expect(kernel(tunedModel, 'inception_4a/branch1_1x1')).not.toEqual(kernel(sourceModel, 'inception_4a/branch1_1x1'));
     expect(tunedModel.getLayer('logits').getWeights()[0]!.shape).toEqual([sourceModel.getLayer('logits').getWeights()[0]!.shape[0], 3]);
+    const initial = buildRunNetwork(source, { classCount: 3, channels: 1 });
+    const check = measureTransfer(sourceModel, initial, tunedModel, 'b3');
+    expect(check.frozenMaxChange).toBe(0);
+    expect(check.trainedMaxChange).toBeGreaterThan(0);
+    expect(check.headMaxChange).toBeGreaterThan(0);
+    initial.dispose();
     sourceModel.dispose();
     tunedModel.dispose();
   });

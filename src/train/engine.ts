@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/trainConfig';
+import { type TrainConfig, inputChannels } from '../config/trainConfig';
 import type { ImageDataset, LabelledImages } from '../data/dataset';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentBatch, isAugmenting } from '../data/augment';
@@ -8,7 +8,6 @@ import {
   STAGES,
   type Stage,
   buildRunNetwork,
-  inputChannels,
   isClassifierHead,
   layerWeights,
   loadLayerWeights,
@@ -94,6 +93,8 @@ export interface Transfer {
   source?: tf.LayersModel;
   /** Stages b1…this one keep their weights; null trains every layer. */
   freezeThrough: Stage | null;
+  /** The source network's input channels, which its first layer fixes: the data is converted to them. */
+  inputChannels: number;
 }
 
 export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
@@ -234,6 +235,41 @@ export function copyFeatureLayers(source: tf.LayersModel, target: tf.LayersModel
   }
 }
 
+export interface TransferCheck {
+  /** Largest change of any weight in the frozen stages: 0 when freezing held. */
+  frozenMaxChange: number;
+  /** Largest change of any other weight taken from the source. */
+  trainedMaxChange: number;
+  /** Largest change of the new classifier from its initial weights. */
+  headMaxChange: number;
+}
+
+/**
+ * How far fine-tuning moved the network: the layers taken from `source`, and the new classifier against `initial`
+ * (the run's network as built, before any update). Reads every weight once: call it after a run, not during one.
+ */
+export function measureTransfer(
+  source: tf.LayersModel,
+  initial: tf.LayersModel,
+  tuned: tf.LayersModel,
+  last: Stage | null,
+): TransferCheck {
+  const frozen = new Set(last === null ? [] : STAGES.slice(0, STAGES.indexOf(last) + 1));
+  const check: TransferCheck = { frozenMaxChange: 0, trainedMaxChange: 0, headMaxChange: 0 };
+  for (const layer of tuned.layers) {
+    if (layer.countParams() === 0) continue;
+    const head = isClassifierHead(layer.name);
+    const before = (head ? initial : source).getLayer(layer.name).getWeights();
+    const change = Math.max(
+      ...layer.getWeights().map((after, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(after, before[i]!))).dataSync()[0]!)),
+    );
+    const stage = stageOf(layer.name);
+    const kind = head ? 'headMaxChange' : stage !== null && frozen.has(stage) ? 'frozenMaxChange' : 'trainedMaxChange';
+    check[kind] = Math.max(check[kind], change);
+  }
+  return check;
+}
+
 /** Stops training the layers of stages b1 up to `last`; the rest, and the classifiers, still learn. */
 export function freezeThrough(model: tf.LayersModel, last: Stage): void {
   const frozen = new Set(STAGES.slice(0, STAGES.indexOf(last) + 1));
@@ -264,8 +300,8 @@ export class TrainingSession {
     private readonly data: ImageDataset,
     transfer?: Transfer,
   ) {
-    this.model = buildRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
-    this.channels = inputChannels(config.model, data.channels);
+    this.channels = transfer?.inputChannels ?? inputChannels(config.model, data.channels);
+    this.model = buildRunNetwork(config, { classCount: data.classes.length, channels: this.channels });
     if (transfer?.source) copyFeatureLayers(transfer.source, this.model);
     if (transfer?.freezeThrough) freezeThrough(this.model, transfer.freezeThrough);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/trainConfig';
+import { type TrainConfig, inputChannels } from '../config/trainConfig';
 import type { DatasetShape } from '../data/dataset';
 import { FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
-import { buildRunNetwork, inputChannels, loadLayerWeights } from '../model/googlenet';
-import type { Checkpoint } from './engine';
+import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
 
 export interface RankedClass {
   classIndex: number;
@@ -13,18 +12,20 @@ export interface RankedClass {
 
 export const TOP_K = 3;
 
-/** A trained network ready to classify single images: built from a run's config, with a checkpoint's weights. */
+/** A trained network ready to classify single images: built from a run's or a saved model's config and weights. */
 export class Predictor {
   private readonly model: tf.LayersModel;
 
   constructor(
     readonly config: TrainConfig,
-    readonly checkpoint: Checkpoint,
+    weights: Float32Array[],
     readonly shape: DatasetShape = FASHION_MNIST_SHAPE,
+    /** A fine-tuned network keeps its source's input channels; the image is converted to them. */
+    private readonly channels = inputChannels(config.model, shape.channels),
   ) {
-    this.model = buildRunNetwork(config, { classCount: shape.classes.length, channels: shape.channels });
+    this.model = buildRunNetwork(config, { classCount: shape.classes.length, channels });
     try {
-      loadLayerWeights(this.model, checkpoint.weights, "The saved weights do not fit this run's network.");
+      loadLayerWeights(this.model, weights, "The saved weights do not fit this run's network.");
     } catch (error) {
       this.model.dispose();
       throw error;
@@ -39,8 +40,7 @@ export class Predictor {
     const image = new DeviceImageSet({ count: 1, images: pixels, labels: Uint8Array.of(0) }, 1, this.shape);
     try {
       const probabilities = tf.tidy(() => {
-        const channels = inputChannels(this.config.model, this.shape.channels);
-        const { images } = image.batch(Int32Array.of(0), this.config.resolution, channels);
+        const { images } = image.batch(Int32Array.of(0), this.config.resolution, this.channels);
         const outputs = this.model.apply(images, { training: false }) as tf.Tensor | tf.Tensor[];
         return tf.softmax((Array.isArray(outputs) ? outputs[0]! : outputs) as tf.Tensor2D);
       });

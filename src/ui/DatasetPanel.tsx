@@ -1,12 +1,12 @@
 import type { ChangeEvent, DragEvent } from 'react';
 import type { DatasetInfo } from '../data/datasetInfo';
-import type { Datasets } from '../experiments/useDatasets';
+import type { StoredList } from '../experiments/useStoredList';
 import type { ImportSource } from '../worker/importDataset';
 import type { DatasetImportState } from '../worker/useTrainingWorker';
 import { Thumbnail } from './Thumbnail';
 
 interface Props {
-  datasets: Datasets;
+  datasets: StoredList<DatasetInfo>;
   selectedId: string | null;
   onSelect(id: string | null): void;
   importState: DatasetImportState;

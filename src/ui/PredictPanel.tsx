@@ -1,7 +1,8 @@
 import { type PointerEvent, useRef, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import type { RunRecord } from '../experiments/runHistory';
-import type { PredictionResult } from '../worker/protocol';
+import type { SavedModelInfo } from '../experiments/savedModel';
+import type { PredictSource, PredictionResult } from '../worker/protocol';
 import { Thumbnail } from './Thumbnail';
 
 const PAD_SIDE = 196;
@@ -10,9 +11,19 @@ const BRUSH = 16;
 interface Props {
   /** Runs with at least one finished epoch, whose latest weights the worker keeps. */
   runs: RunRecord[];
+  models: SavedModelInfo[];
   /** The run to use unless the user picks another (the one on the charts). */
   defaultRunId: string | undefined;
-  predict(run: RunRecord, image: Blob): Promise<PredictionResult>;
+  predict(source: PredictSource, image: Blob): Promise<PredictionResult>;
+}
+
+/** A choice of the select: "run:<id>" or "model:<id>". */
+function sourceOf(choice: string, runs: RunRecord[]): PredictSource | null {
+  const [kind, id] = [choice.slice(0, choice.indexOf(':')), choice.slice(choice.indexOf(':') + 1)];
+  if (kind === 'model') return { kind: 'model', modelId: id };
+  const run = runs.find((r) => r.id === id);
+  if (!run) return null;
+  return { kind: 'run', runId: run.id, config: run.config, datasetId: run.dataset?.id, inputChannels: run.startedFrom?.inputChannels };
 }
 
 function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
@@ -22,22 +33,28 @@ function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
 }
 
 /** Draw or drop an image and see the three classes the trained network ranks highest. */
-export function PredictPanel({ runs, defaultRunId, predict }: Props) {
-  const [chosenRunId, setChosenRunId] = useState<string | null>(null);
+export function PredictPanel({ runs, models, defaultRunId, predict }: Props) {
+  const [chosen, setChosen] = useState<string | null>(null);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const pad = useRef<HTMLCanvasElement>(null);
   const drawing = useRef(false);
-  const run = runs.find((r) => r.id === (chosenRunId ?? defaultRunId)) ?? runs[runs.length - 1];
+  const fallback = runs.find((r) => r.id === defaultRunId) ?? runs[runs.length - 1];
+  const choice = chosen ?? (fallback ? `run:${fallback.id}` : models[0] ? `model:${models[0].id}` : '');
+  const source = sourceOf(choice, runs);
 
   // The pad's black is its CSS background: untouched pixels stay transparent, which the worker reads as black.
-  const clearPad = () => pad.current?.getContext('2d')?.clearRect(0, 0, PAD_SIDE, PAD_SIDE);
+  const strokes = useRef<(readonly [number, number])[][]>([]);
+  const clearPad = () => {
+    strokes.current = [];
+    pad.current?.getContext('2d')?.clearRect(0, 0, PAD_SIDE, PAD_SIDE);
+  };
 
   const classify = async (image: Blob) => {
-    if (!run) return;
+    if (!source) return;
     setProblem(null);
     try {
-      setResult(await predict(run, image));
+      setResult(await predict(source, image));
     } catch (error) {
       setResult(null);
       setProblem((error as Error).message);
@@ -46,25 +63,32 @@ export function PredictPanel({ runs, defaultRunId, predict }: Props) {
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
-    return [((event.clientX - box.left) * PAD_SIDE) / box.width, ((event.clientY - box.top) * PAD_SIDE) / box.height] as const;
+    // Whole pixels: the same stroke draws the same image wherever the pad sits on the page.
+    const x = Math.round(((event.clientX - box.left) * PAD_SIDE) / box.width);
+    const y = Math.round(((event.clientY - box.top) * PAD_SIDE) / box.height);
+    return [x, y] as const;
   };
+  // Every stroke is redrawn whole, once: the image then depends on the path, not on how many pointer events the
+  // browser delivered along it (stroking each new piece would darken the overlaps).
   const stroke = (event: PointerEvent<HTMLCanvasElement>, start: boolean) => {
     const context = event.currentTarget.getContext('2d');
     if (!context) return;
-    const [x, y] = point(event);
+    if (start) strokes.current.push([]);
+    strokes.current[strokes.current.length - 1]!.push(point(event));
+    context.clearRect(0, 0, PAD_SIDE, PAD_SIDE);
     context.strokeStyle = '#fff';
     context.lineWidth = BRUSH;
     context.lineCap = 'round';
     context.lineJoin = 'round';
-    if (start) {
+    for (const path of strokes.current) {
       context.beginPath();
-      context.moveTo(x, y);
+      path.forEach(([x, y], k) => (k === 0 ? context.moveTo(x, y) : context.lineTo(x, y)));
+      if (path.length === 1) context.lineTo(path[0]![0], path[0]![1]);
+      context.stroke();
     }
-    context.lineTo(x, y);
-    context.stroke();
   };
 
-  if (runs.length === 0) return null;
+  if (runs.length === 0 && models.length === 0) return null;
   return (
     <section className="panel predict" aria-label="Predict">
       <h2>Predict</h2>
@@ -72,10 +96,15 @@ export function PredictPanel({ runs, defaultRunId, predict }: Props) {
         <div>
           <label>
             Model{' '}
-            <select aria-label="Model to predict with" value={run?.id} onChange={(event) => setChosenRunId(event.target.value)}>
+            <select aria-label="Model to predict with" value={choice} onChange={(event) => setChosen(event.target.value)}>
               {[...runs].reverse().map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name || describeConfig(r.config)} · epoch {r.epochs.length}
+                <option key={r.id} value={`run:${r.id}`}>
+                  run: {r.name || describeConfig(r.config)} · epoch {r.epochs.length}
+                </option>
+              ))}
+              {models.map((m) => (
+                <option key={m.id} value={`model:${m.id}`}>
+                  saved: {m.name}
                 </option>
               ))}
             </select>

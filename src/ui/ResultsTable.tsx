@@ -4,6 +4,7 @@ import { reductions } from '../experiments/presets';
 import { type RunRecord, canResume, latestEpoch } from '../experiments/runHistory';
 import { exportRuns, runsToCsv } from '../experiments/runStore';
 import type { RunHistory } from '../experiments/useRunHistory';
+import type { TransferRef } from '../experiments/savedModel';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
 
@@ -60,6 +61,27 @@ function RunName({ run, onRename }: { run: RunRecord; onRename(name: string): vo
         if (event.key === 'Escape') setDraft(null);
       }}
     />
+  );
+}
+
+/** Where a fine-tuned run started, and whether its frozen stages stayed as they were. */
+function TransferNote({ transfer }: { transfer: TransferRef }) {
+  const { check } = transfer;
+  return (
+    <div
+      className="subtle"
+      data-testid="transfer-note"
+      data-frozen-max-change={check?.frozenMaxChange ?? ''}
+      data-trained-max-change={check?.trainedMaxChange ?? ''}
+      data-head-max-change={check?.headMaxChange ?? ''}
+    >
+      fine-tuned from {transfer.modelName}
+      {transfer.freezeThrough ? `, b1–${transfer.freezeThrough} frozen` : ''}
+      {check && transfer.freezeThrough
+        ? ` (frozen weights moved by at most ${check.frozenMaxChange.toPrecision(2)}, the others by up to ` +
+          `${check.trainedMaxChange.toPrecision(2)}, the new classifier by up to ${check.headMaxChange.toPrecision(2)})`
+        : ''}
+    </div>
   );
 }
 
@@ -161,6 +183,7 @@ export function ResultsTable(props: Props) {
                     <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
                     {run.group && <div className="subtle">{run.group}</div>}
                     {run.dataset && <div className="subtle">on {run.dataset.name}</div>}
+                    {run.startedFrom && <TransferNote transfer={run.startedFrom} />}
                   </td>
                   <td>
                     {run.epochs.length} / {run.config.epochs}

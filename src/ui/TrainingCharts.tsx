@@ -11,27 +11,31 @@ interface Props {
   runs: RunRecord[];
 }
 
-
 const runLegend = (run: RunRecord) => run.name || describeConfig(run.config);
 const formatTick = (value: number) =>
   Math.abs(value) >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)}k` : String(Number(value.toFixed(2)));
 const tooltipValue = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : String(value));
 
-const fileSlug = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '');
+/** Lower-case letters, digits and inner dots only: safe in a file name on any system ("bs 64 · lr 0.05" → "bs-64-lr-0.05"). */
+const fileSlug = (text: string) =>
+  text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'chart';
 
 interface PngButtonProps {
   chart: RefObject<HTMLDivElement | null>;
   /** "loss" or "accuracy": the file name's start and the button's label. */
   kind: string;
   title: string;
+  slug: string;
 }
 
-function PngButton({ chart, kind, title }: PngButtonProps) {
+function PngButton({ chart, kind, title, slug }: PngButtonProps) {
   const [problem, setProblem] = useState<string | null>(null);
   const download = () => {
     if (chart.current === null) return;
     setProblem(null);
-    downloadChartPng(chart.current, title, `${kind}-${fileSlug(title)}.png`).catch((error: Error) => setProblem(error.message));
+    downloadChartPng(chart.current, title, `${kind}-${slug}.png`).catch((error: unknown) =>
+      setProblem(error instanceof Error ? error.message : String(error)),
+    );
   };
   return (
     <>
@@ -61,6 +65,7 @@ export function TrainingCharts({ runs }: Props) {
   }
   const single = runs.length === 1;
   const subtitle = single ? runLegend(runs[0]!) : `${runs.length} runs compared`;
+  const slug = single ? fileSlug(subtitle) : `${runs.length}-runs`;
   const series = runs.map((run, index) => ({
     run,
     color: PALETTE[index % PALETTE.length]!,
@@ -110,7 +115,7 @@ export function TrainingCharts({ runs }: Props) {
       </div>
       <div className="chart" data-testid="loss-chart" ref={lossChart}>
         <h3>
-          Training loss <PngButton chart={lossChart} kind="loss" title={`Training loss · ${subtitle}`} />
+          Training loss <PngButton chart={lossChart} kind="loss" title={`Training loss · ${subtitle}`} slug={slug} />
         </h3>
         <ResponsiveContainer width="100%" height={260}>
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
@@ -150,7 +155,7 @@ export function TrainingCharts({ runs }: Props) {
       <div className="chart" data-testid="accuracy-chart" ref={accuracyChart}>
         <h3>
           Accuracy {single ? '' : <span className="subtle">(solid: test · dashed: train)</span>}{' '}
-          <PngButton chart={accuracyChart} kind="accuracy" title={`Accuracy · ${subtitle}`} />
+          <PngButton chart={accuracyChart} kind="accuracy" title={`Accuracy · ${subtitle}`} slug={slug} />
         </h3>
         <ResponsiveContainer width="100%" height={260}>
           <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>

@@ -1,20 +1,28 @@
+/** Fixed rather than devicePixelRatio, so the same chart gives the same file on any screen. */
 const SCALE = 2;
 const TITLE_HEIGHT = 28;
 const LEGEND_ROW = 20;
-const FONT = '13px system-ui, sans-serif';
+const LEGEND_PADDING = 8;
+const INK = '#1d2330';
+const FALLBACK_COLOR = '#333';
 
 interface LegendEntry {
   label: string;
   color: string;
 }
 
+/** Line icons carry their colour in stroke (fill="none"); shape icons in fill (stroke="none"). */
+function iconColor(icon: Element | null): string {
+  const paints = [icon?.getAttribute('stroke'), icon?.getAttribute('fill')];
+  return paints.find((paint) => paint && paint !== 'none') ?? FALLBACK_COLOR;
+}
+
 /** Recharts draws its legend as HTML beside the SVG, so a PNG of the SVG alone would lose it: read it back. */
 function legendEntries(chart: HTMLElement): LegendEntry[] {
-  return [...chart.querySelectorAll<HTMLElement>('.recharts-legend-item')].map((item) => {
-    const icon = item.querySelector('svg path, svg line');
-    const color = icon?.getAttribute('stroke') ?? icon?.getAttribute('fill') ?? '#333';
-    return { label: item.textContent?.trim() ?? '', color: color === 'none' ? (icon?.getAttribute('fill') ?? '#333') : color };
-  });
+  return [...chart.querySelectorAll('.recharts-legend-item')].map((item) => ({
+    label: item.textContent?.trim() ?? '',
+    color: iconColor(item.querySelector('svg path, svg line')),
+  }));
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {
@@ -26,60 +34,81 @@ function loadImage(url: string): Promise<HTMLImageElement> {
   });
 }
 
-function toBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+function toPngBlob(canvas: HTMLCanvasElement): Promise<Blob> {
   return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The browser could not encode the PNG.'))), 'image/png'),
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The browser could not encode the chart as a PNG.'))), 'image/png'),
   );
 }
 
-/** Draws a chart (its SVG, a title above, its legend below) on a white canvas at twice its size and downloads it. */
-export async function downloadChartPng(chart: HTMLElement, title: string, fileName: string): Promise<void> {
-  // The plot's own SVG: legend icons are small recharts-surface SVGs too.
-  const svg = chart.querySelector<SVGSVGElement>('.recharts-wrapper > svg.recharts-surface');
-  if (svg === null) throw new Error('There is no chart to export yet.');
-  const { width, height } = svg.getBoundingClientRect();
+/** A standalone copy of the plot's SVG: an <img> loads it without the page, so nothing may depend on page CSS. */
+function standaloneSvg(svg: SVGSVGElement, width: number, height: number, fontFamily: string): string {
   const copy = svg.cloneNode(true) as SVGSVGElement;
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('width', String(width));
   copy.setAttribute('height', String(height));
-  // A standalone SVG has no page stylesheet: give its text the page's font and a dark fill.
-  copy.setAttribute('font-family', 'system-ui, sans-serif');
-  copy.querySelectorAll('text').forEach((text) => text.getAttribute('fill') ?? text.setAttribute('fill', '#333'));
-  const svgUrl = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' }));
+  copy.setAttribute('font-family', fontFamily);
+  // Text without a fill attribute takes the page's colour, which in the dark theme is light on our white background.
+  for (const text of copy.querySelectorAll('text:not([fill])')) text.setAttribute('fill', INK);
+  return new XMLSerializer().serializeToString(copy);
+}
+
+function drawLegend(context: CanvasRenderingContext2D, legend: LegendEntry[], top: number): void {
+  legend.forEach(({ label, color }, i) => {
+    const y = top + i * LEGEND_ROW + LEGEND_ROW / 2;
+    context.strokeStyle = color;
+    context.lineWidth = 3;
+    context.beginPath();
+    context.moveTo(16, y);
+    context.lineTo(40, y);
+    context.stroke();
+    context.fillStyle = INK;
+    context.fillText(label, 48, y);
+  });
+}
+
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  // Some browsers ignore clicks on links that are not in the document.
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoking at once can cancel the download before the browser has read the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Downloads a recharts chart as a PNG: a title above, the plot at twice its size, its legend below, on white. */
+export async function downloadChartPng(chart: HTMLElement, title: string, fileName: string): Promise<void> {
+  // Legend icons are small recharts-surface SVGs too: the plot's is the wrapper's own child.
+  const svg = chart.querySelector<SVGSVGElement>('.recharts-wrapper > svg.recharts-surface');
+  if (svg === null) throw new Error('There is no chart to export yet.');
+  const { width, height } = svg.getBoundingClientRect();
+  const fontFamily = getComputedStyle(chart).fontFamily || 'system-ui, sans-serif';
+  const svgUrl = URL.createObjectURL(
+    new Blob([standaloneSvg(svg, width, height, fontFamily)], { type: 'image/svg+xml' }),
+  );
   try {
     const image = await loadImage(svgUrl);
     const legend = legendEntries(chart);
+    const fullHeight = TITLE_HEIGHT + height + legend.length * LEGEND_ROW + LEGEND_PADDING;
     const canvas = document.createElement('canvas');
-    canvas.width = width * SCALE;
-    canvas.height = (TITLE_HEIGHT + height + legend.length * LEGEND_ROW + 8) * SCALE;
+    canvas.width = Math.ceil(width * SCALE);
+    canvas.height = Math.ceil(fullHeight * SCALE);
     const context = canvas.getContext('2d');
     if (context === null) throw new Error('This browser cannot draw on a canvas.');
     context.scale(SCALE, SCALE);
     context.fillStyle = '#fff';
-    context.fillRect(0, 0, width, canvas.height / SCALE);
-    context.fillStyle = '#1d2330';
-    context.font = `600 15px system-ui, sans-serif`;
-    context.fillText(title, 8, 19);
+    context.fillRect(0, 0, width, fullHeight);
+    context.fillStyle = INK;
+    context.textBaseline = 'middle';
+    context.font = `600 15px ${fontFamily}`;
+    context.fillText(title, 8, TITLE_HEIGHT / 2);
     context.drawImage(image, 0, TITLE_HEIGHT, width, height);
-    context.font = FONT;
-    legend.forEach(({ label, color }, i) => {
-      const y = TITLE_HEIGHT + height + i * LEGEND_ROW + 12;
-      context.strokeStyle = color;
-      context.lineWidth = 3;
-      context.beginPath();
-      context.moveTo(16, y);
-      context.lineTo(40, y);
-      context.stroke();
-      context.fillStyle = '#1d2330';
-      context.fillText(label, 48, y + 4);
-    });
-    const pngUrl = URL.createObjectURL(await toBlob(canvas));
-    const link = document.createElement('a');
-    link.href = pngUrl;
-    link.download = fileName;
-    link.click();
-    // The click starts the download synchronously enough; revoke on the next task so the browser has read it.
-    setTimeout(() => URL.revokeObjectURL(pngUrl), 0);
+    context.font = `13px ${fontFamily}`;
+    drawLegend(context, legend, TITLE_HEIGHT + height);
+    download(await toPngBlob(canvas), fileName);
   } finally {
     URL.revokeObjectURL(svgUrl);
   }

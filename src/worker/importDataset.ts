@@ -2,6 +2,7 @@ import { type DatasetInfo, IMPORT_SIDE, MAX_DATASET_BYTES, datasetBytes } from '
 import type { LabelledImages } from '../data/dataset';
 import { type LabelledFile, type SkippedFile, parseImageFolder } from '../data/imageFolder';
 import { readZip } from '../data/zip';
+import { uniqueId } from '../experiments/ids';
 import { decodeImage, isGrey } from './decodeImage';
 
 export type ImportSource = { kind: 'files'; files: { path: string; file: Blob }[] } | { kind: 'zip'; file: Blob };
@@ -69,7 +70,7 @@ export async function importDataset(
   const size = IMPORT_SIDE * IMPORT_SIDE * channels;
   const counts = (list: LabelledFile[]) => layout.classes.map((_, c) => list.filter((f) => f.classIndex === c).length);
   const info: DatasetInfo = {
-    id: `dataset-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
+    id: uniqueId('dataset'),
     name,
     classes: layout.classes,
     side: IMPORT_SIDE,

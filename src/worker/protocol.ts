@@ -4,6 +4,11 @@ import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/eng
 import type { Evaluation } from '../train/evaluation';
 import type { RankedClass } from '../train/predict';
 import type { DatasetInfo } from '../data/datasetInfo';
+import type { DatasetShape } from '../data/dataset';
+import type { SavedModelInfo } from '../experiments/savedModel';
+import type { Stage } from '../model/stages';
+import type { ModelFiles } from '../train/modelFile';
+import type { TransferCheck } from '../train/engine';
 import type { ImportSource } from './importDataset';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
@@ -36,8 +41,12 @@ export interface NetworkSummary {
   memory: TrainingMemoryEstimate;
 }
 
+/** The weights to predict with: a run's latest (Fashion-MNIST or the dataset it trained on), or a saved model's. */
+export type PredictSource =
+  | { kind: 'run'; runId: string; config: TrainConfig; datasetId?: string; inputChannels?: number }
+  | { kind: 'model'; modelId: string };
+
 export interface PredictionResult {
-  runId: string;
   /** The finished epoch whose weights gave it. */
   epoch: number;
   top: RankedClass[];
@@ -60,11 +69,16 @@ export type ToWorker =
       untilEpoch?: number;
       /** An imported dataset to train on instead of Fashion-MNIST. */
       datasetId?: string;
+      /** Fine-tuning: the saved model to start from (a fresh run only) and the stages kept frozen. */
+      transfer?: { modelId?: string; freezeThrough: Stage | null; inputChannels: number };
     }
   | { type: 'stop'; runId: string }
   | { type: 'summarize'; config: NetworkSummary['config'] }
   /** Classify one image (a drawing or a dropped file, decoded in the worker) with a run's latest weights. */
-  | { type: 'predict'; requestId: number; runId: string; config: TrainConfig; datasetId?: string; image: Blob }
+  | { type: 'predict'; requestId: number; source: PredictSource; image: Blob }
+  | { type: 'save-model'; runId: string; name: string; config: TrainConfig; shape: DatasetShape; datasetName: string }
+  | { type: 'export-model'; modelId: string }
+  | { type: 'import-model'; json: Blob; weights: Blob }
   | { type: 'import-dataset'; name: string; source: ImportSource };
 
 export type FromWorker =
@@ -86,7 +100,11 @@ export type FromWorker =
   | { type: 'prediction-failed'; requestId: number; message: string }
   | { type: 'dataset-progress'; decoded: number; total: number }
   | { type: 'dataset-imported'; info: DatasetInfo }
-  | { type: 'dataset-import-failed'; message: string };
+  | { type: 'dataset-import-failed'; message: string }
+  | { type: 'model-saved'; info: SavedModelInfo }
+  | { type: 'model-exported'; files: ModelFiles }
+  | { type: 'model-failed'; message: string }
+  | { type: 'transfer-check'; runId: string; check: TransferCheck };
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

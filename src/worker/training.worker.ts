@@ -1,14 +1,19 @@
-import type { TrainConfig } from '../config/trainConfig';
-import type { ImageDataset } from '../data/dataset';
-import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
-import { CheckpointStore, DatasetStore } from '../experiments/database';
-import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
+import type { DatasetShape, ImageDataset } from '../data/dataset';
+import { FASHION_MNIST_NAME, fetchSource, loadFashionMnist } from '../data/fashionMnist';
+import { CheckpointStore, DatasetStore, ModelStore } from '../experiments/database';
+import { uniqueId } from '../experiments/ids';
+import { readConfig } from '../experiments/runStore';
+import type { SavedModelInfo } from '../experiments/savedModel';
+import { exportModelFiles, networkOf, readModelFiles } from '../train/modelFile';
+import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
+import type * as tf from '@tensorflow/tfjs';
+import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, measureTransfer, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
 import { Predictor } from '../train/predict';
 import { decodeImage } from './decodeImage';
 import { importDataset } from './importDataset';
 import { summarizeNetwork } from './summarizeNetwork';
-import { type FromWorker, type ToWorker, assertNever } from './protocol';
+import { type FromWorker, type PredictSource, type ToWorker, assertNever } from './protocol';
 
 /** The dedicated-worker global, typed without pulling the WebWorker lib into a DOM program. */
 interface WorkerScope {
@@ -103,14 +108,20 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   const controller = new AbortController();
   activeRun = { runId, controller };
   post({ type: 'run-started', runId });
+  let source: tf.LayersModel | undefined;
   try {
     const dataset = await datasetFor(message.datasetId);
     const resume = message.resume ? await loadCheckpoint(runId, message.resume.epochsRecorded) : undefined;
     const store = await checkpointStore();
+    const { transfer } = message;
+    // A resumed fine-tuning run continues from its own checkpoint: only its freezing still applies.
+    const saved = transfer?.modelId !== undefined && resume === undefined ? await savedModel(transfer.modelId) : undefined;
+    source = saved && networkOf(saved.info, saved.weights);
     const outcome = await runTraining({
       config,
       data: dataset,
       resume,
+      transfer: transfer && { source, freezeThrough: transfer.freezeThrough, inputChannels: transfer.inputChannels },
       untilEpoch: message.untilEpoch,
       onCheckpoint: (checkpoint) => store.save(runId, checkpoint),
       fence: device.fence,
@@ -124,44 +135,125 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         onEvaluation: (evaluation) => post({ type: 'evaluation', runId, evaluation }),
       },
     });
+    const final = source && (await store.load(runId));
+    if (source && final) {
+      // Built from the run's seed, the initial network has the new classifier's starting weights.
+      const shape = { classCount: dataset.classes.length, channels: transfer!.inputChannels };
+      const [initial, tuned] = [buildRunNetwork(config, shape), buildRunNetwork(config, shape)];
+      loadLayerWeights(tuned, final.weights, 'The fine-tuned checkpoint does not fit its network.');
+      post({ type: 'transfer-check', runId, check: measureTransfer(source, initial, tuned, transfer?.freezeThrough ?? null) });
+      initial.dispose();
+      tuned.dispose();
+    }
     post({ type: 'run-ended', runId, outcome, memory: memoryUse() });
   } catch (error) {
     post({ type: 'run-failed', runId, message: (error as Error).message });
   } finally {
+    source?.dispose();
     activeRun = null;
   }
 }
 
-/** The last run predicted with, kept while the page asks about the same run at the same epoch. */
-let predictor: { runId: string; predictor: Predictor } | null = null;
+/** The last weights predicted with, kept while the page asks about the same run at the same epoch (or model). */
+let predictor: { key: string; predictor: Predictor } | null = null;
 
-async function predictorFor(runId: string, config: TrainConfig, dataset: ImageDataset): Promise<Predictor> {
-  const checkpoint = await (await checkpointStore()).load(runId);
+let models: Promise<ModelStore> | null = null;
+const modelStore = () => (models ??= ModelStore.open());
+
+async function savedModel(modelId: string) {
+  const saved = await (await modelStore()).load(modelId);
+  if (saved === undefined) throw new Error('This saved model is no longer stored (was it removed?).');
+  return saved;
+}
+
+/** The network, weights and data shape a prediction uses, and how to decode the image for it. */
+async function predictorFor(source: PredictSource): Promise<{ model: Predictor; epoch: number; shape: DatasetShape; darkGround: boolean }> {
+  if (source.kind === 'model') {
+    const { info, weights } = await savedModel(source.modelId);
+    const key = `model:${info.id}`;
+    if (predictor?.key !== key) {
+      predictor?.predictor.dispose();
+      predictor = null;
+      predictor = { key, predictor: new Predictor(info.config, weights, info) };
+    }
+    return { model: predictor.predictor, epoch: info.epoch, shape: info, darkGround: info.datasetName === FASHION_MNIST_NAME };
+  }
+  const dataset = await datasetFor(source.datasetId);
+  const checkpoint = await (await checkpointStore()).load(source.runId);
   if (checkpoint === undefined) {
     throw new Error('This run kept no weights (it has no finished epoch, or it finished before weights were kept).');
   }
-  if (predictor?.runId === runId && predictor.predictor.checkpoint.epoch === checkpoint.epoch) return predictor.predictor;
-  predictor?.predictor.dispose();
-  predictor = null;
-  predictor = { runId, predictor: new Predictor(config, checkpoint, dataset) };
-  return predictor.predictor;
+  const key = `run:${source.runId}:${checkpoint.epoch}`;
+  if (predictor?.key !== key) {
+    predictor?.predictor.dispose();
+    predictor = null;
+    predictor = { key, predictor: new Predictor(source.config, checkpoint.weights, dataset, source.inputChannels) };
+  }
+  // Fashion-MNIST shows bright garments on black; an imported dataset is taken as it comes.
+  return { model: predictor.predictor, epoch: checkpoint.epoch, shape: dataset, darkGround: source.datasetId === undefined };
 }
 
 async function predict(message: Extract<ToWorker, { type: 'predict' }>): Promise<void> {
-  const { requestId, runId } = message;
+  const { requestId } = message;
   try {
     if (device === null) throw new Error('The backend is not ready.');
-    const dataset = await datasetFor(message.datasetId);
-    const { classes, side, channels } = dataset;
-    // Fashion-MNIST shows bright garments on black; an imported dataset is taken as it comes.
-    const darkGround = message.datasetId === undefined;
-    const pixels = await decodeImage(message.image, { shape: dataset, darkGround });
-    const model = await predictorFor(runId, message.config, dataset);
+    const { model, epoch, shape, darkGround } = await predictorFor(message.source);
+    const pixels = await decodeImage(message.image, { shape, darkGround });
     const top = await model.predict(pixels);
-    const result = { runId, epoch: model.checkpoint.epoch, top, classes, pixels: [...pixels], side, channels };
-    post({ type: 'prediction', requestId, result });
+    const { classes, side, channels } = shape;
+    post({ type: 'prediction', requestId, result: { epoch, top, classes, pixels: [...pixels], side, channels } });
   } catch (error) {
     post({ type: 'prediction-failed', requestId, message: (error as Error).message });
+  }
+}
+
+async function saveModel(message: Extract<ToWorker, { type: 'save-model' }>): Promise<void> {
+  try {
+    const checkpoint = await (await checkpointStore()).load(message.runId);
+    if (checkpoint === undefined) throw new Error('This run kept no weights to save.');
+    const { classes, side, channels } = message.shape;
+    const info: SavedModelInfo = {
+      id: uniqueId('model'),
+      name: message.name,
+      config: message.config,
+      classes: [...classes],
+      side,
+      channels,
+      datasetName: message.datasetName,
+      fromRunId: message.runId,
+      epoch: checkpoint.epoch,
+      createdAt: Date.now(),
+    };
+    await (await modelStore()).save(info, checkpoint.weights);
+    post({ type: 'model-saved', info });
+  } catch (error) {
+    post({ type: 'model-failed', message: (error as Error).message });
+  }
+}
+
+async function exportModel(modelId: string): Promise<void> {
+  try {
+    const { info, weights } = await savedModel(modelId);
+    const { id: _id, createdAt: _created, fromRunId: _run, ...metadata } = info;
+    post({ type: 'model-exported', files: await exportModelFiles(metadata, weights) });
+  } catch (error) {
+    post({ type: 'model-failed', message: (error as Error).message });
+  }
+}
+
+async function importModel(message: Extract<ToWorker, { type: 'import-model' }>): Promise<void> {
+  try {
+    const { metadata, weights } = readModelFiles(await message.json.text(), await message.weights.arrayBuffer(), readConfig);
+    const info: SavedModelInfo = {
+      ...metadata,
+      id: uniqueId('model'),
+      fromRunId: null,
+      createdAt: Date.now(),
+    };
+    await (await modelStore()).save(info, weights);
+    post({ type: 'model-saved', info });
+  } catch (error) {
+    post({ type: 'model-failed', message: (error as Error).message });
   }
 }
 
@@ -182,6 +274,15 @@ scope.onmessage = (event) => {
       break;
     case 'import-dataset':
       void importFolder(message);
+      break;
+    case 'save-model':
+      void saveModel(message);
+      break;
+    case 'export-model':
+      void exportModel(message.modelId);
+      break;
+    case 'import-model':
+      void importModel(message);
       break;
     case 'summarize':
       if (device !== null) post({ type: 'summary', summary: summarizeNetwork(message.config) });

@@ -3,6 +3,9 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { DatasetInfo } from '../data/datasetInfo';
 import type { DatasetRef, RunAction, RunRecord } from '../experiments/runHistory';
 import type { ImportSource } from './importDataset';
+import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
+import type { SavedModelInfo, TransferRef } from '../experiments/savedModel';
+import type { ModelFiles } from '../train/modelFile';
 import type { QueuedTurn } from '../experiments/runQueue';
 import {
   type AdapterDescription,
@@ -10,6 +13,7 @@ import {
   type FromWorker,
   type MemoryUse,
   type NetworkSummary,
+  type PredictSource,
   type PredictionResult,
   type ToWorker,
   assertNever,
@@ -36,11 +40,15 @@ export interface TrainingWorker {
   summary: NetworkSummary | null;
   summarize(config: NetworkSummary['config']): void;
   /** Starts a new run (on Fashion-MNIST unless a dataset is given); a queued turn names its run and where it pauses. */
-  start(config: TrainConfig, turn?: QueuedTurn, dataset?: DatasetRef | null): void;
+  start(config: TrainConfig, turn?: QueuedTurn, dataset?: DatasetRef | null, startedFrom?: TransferRef | null): void;
   resume(run: RunRecord, untilEpoch?: number): void;
   stop(): void;
-  /** Top classes for one image from a run's latest kept weights; rejects with a message for the page. */
-  predict(run: RunRecord, image: Blob): Promise<PredictionResult>;
+  /** Top classes for one image from a run's latest kept weights or a saved model; rejects with a message. */
+  predict(source: PredictSource, image: Blob): Promise<PredictionResult>;
+  saveModel(run: RunRecord, name: string): Promise<SavedModelInfo>;
+  /** The saved model in tfjs's format, for the page to download. */
+  exportModel(modelId: string): Promise<ModelFiles>;
+  importModel(json: Blob, weights: Blob): Promise<SavedModelInfo>;
   switchBackend(backend: BackendName): void;
   datasetImport: DatasetImportState;
   /** Decodes and stores an image folder or zip in the worker; progress and the outcome arrive in datasetImport. */
@@ -83,6 +91,12 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const backendRef = useRef<BackendState>(backend);
   backendRef.current = backend;
   const pendingPredictions = useRef(new Map<number, PendingPrediction>());
+  const pendingModelRequest = useRef<{ resolve(value: unknown): void; reject(error: Error): void } | null>(null);
+  const settleModelRequest = (settle: (request: { resolve(value: unknown): void; reject(error: Error): void }) => void) => {
+    const request = pendingModelRequest.current;
+    pendingModelRequest.current = null;
+    if (request) settle(request);
+  };
   const settlePrediction = (requestId: number, settle: (request: PendingPrediction) => void) => {
     const request = pendingPredictions.current.get(requestId);
     pendingPredictions.current.delete(requestId);
@@ -170,6 +184,18 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         case 'dataset-import-failed':
           setDatasetImport({ status: 'failed', message: message.message });
           break;
+        case 'model-saved':
+          settleModelRequest((request) => request.resolve(message.info));
+          break;
+        case 'model-exported':
+          settleModelRequest((request) => request.resolve(message.files));
+          break;
+        case 'model-failed':
+          settleModelRequest((request) => request.reject(new Error(message.message)));
+          break;
+        case 'transfer-check':
+          dispatch({ type: 'transfer-check', runId: message.runId, check: message.check });
+          break;
         case 'device-lost':
           failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
           break;
@@ -194,7 +220,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   }, [backendName, generation, dispatch]);
 
   const start = useCallback(
-    (config: TrainConfig, turn?: QueuedTurn, dataset: DatasetRef | null = null) => {
+    (config: TrainConfig, turn?: QueuedTurn, dataset: DatasetRef | null = null, startedFrom: TransferRef | null = null) => {
       const worker = workerRef.current;
       const state = backendRef.current;
       if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
@@ -211,10 +237,14 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           startedAt: Date.now(),
           group: turn?.group ?? null,
           dataset,
+          startedFrom,
         },
       });
       const datasetId = dataset?.id;
-      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch, datasetId } satisfies ToWorker);
+      const transfer = startedFrom
+        ? { modelId: startedFrom.modelId, freezeThrough: startedFrom.freezeThrough, inputChannels: startedFrom.inputChannels }
+        : undefined;
+      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch, datasetId, transfer } satisfies ToWorker);
     },
     [dispatch],
   );
@@ -233,6 +263,9 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         resume: { epochsRecorded: run.epochs.length },
         untilEpoch,
         datasetId: run.dataset?.id,
+        transfer: run.startedFrom
+          ? { freezeThrough: run.startedFrom.freezeThrough, inputChannels: run.startedFrom.inputChannels }
+          : undefined,
       } satisfies ToWorker);
     },
     [dispatch],
@@ -247,16 +280,43 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     workerRef.current?.postMessage({ type: 'summarize', config } satisfies ToWorker);
   }, []);
 
-  const predict = useCallback((run: RunRecord, image: Blob) => {
+  const predict = useCallback((source: PredictSource, image: Blob) => {
     const worker = workerRef.current;
     if (worker === null) return Promise.reject(new Error('The worker is not running.'));
     const requestId = ++predictionCounter;
     return new Promise<PredictionResult>((resolve, reject) => {
       pendingPredictions.current.set(requestId, { resolve, reject });
-      const datasetId = run.dataset?.id;
-      worker.postMessage({ type: 'predict', requestId, runId: run.id, config: run.config, datasetId, image } satisfies ToWorker);
+      worker.postMessage({ type: 'predict', requestId, source, image } satisfies ToWorker);
     });
   }, []);
+
+  /** One model operation at a time: the worker answers each with model-saved, model-exported or model-failed. */
+  const modelRequest = useCallback(<T,>(message: ToWorker) => {
+    const worker = workerRef.current;
+    if (worker === null) return Promise.reject<T>(new Error('The worker is not running.'));
+    pendingModelRequest.current?.reject(new Error('Another model operation replaced this one.'));
+    return new Promise<T>((resolve, reject) => {
+      pendingModelRequest.current = { resolve: resolve as (value: unknown) => void, reject };
+      worker.postMessage(message);
+    });
+  }, []);
+  const saveModel = useCallback(
+    (run: RunRecord, name: string) =>
+      modelRequest<SavedModelInfo>({
+        type: 'save-model',
+        runId: run.id,
+        name,
+        config: run.config,
+        shape: run.dataset ? { classes: run.dataset.classes, side: run.dataset.side, channels: run.dataset.channels } : FASHION_MNIST_SHAPE,
+        datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
+      }),
+    [modelRequest],
+  );
+  const exportModel = useCallback((modelId: string) => modelRequest<ModelFiles>({ type: 'export-model', modelId }), [modelRequest]);
+  const importModel = useCallback(
+    (json: Blob, weights: Blob) => modelRequest<SavedModelInfo>({ type: 'import-model', json, weights }),
+    [modelRequest],
+  );
 
   const importDataset = useCallback((name: string, source: ImportSource) => {
     const worker = workerRef.current;
@@ -282,6 +342,9 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     resume,
     stop,
     predict,
+    saveModel,
+    exportModel,
+    importModel,
     importDataset,
     switchBackend,
   };

@@ -1,0 +1,183 @@
+import { type ChangeEvent, useState } from 'react';
+import { describeConfig } from '../config/trainConfig';
+import type { RunRecord } from '../experiments/runHistory';
+import type { SavedModelInfo } from '../experiments/savedModel';
+import type { StoredList } from '../experiments/useStoredList';
+import { STAGES, type Stage } from '../model/stages';
+import type { TrainingWorker } from '../worker/useTrainingWorker';
+
+export interface FineTuneChoice {
+  /** The saved model the next run starts from; null trains from fresh weights. */
+  modelId: string | null;
+  freezeThrough: Stage | null;
+}
+
+interface Props {
+  models: StoredList<SavedModelInfo>;
+  /** The run on the charts: the one "Save" keeps. */
+  shownRun: RunRecord | undefined;
+  worker: Pick<TrainingWorker, 'saveModel' | 'exportModel' | 'importModel'>;
+  fineTune: FineTuneChoice;
+  onFineTune(choice: FineTuneChoice): void;
+  locked: boolean;
+}
+
+function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+const FREEZE_LABELS: Record<Stage, string> = { b1: 'b1', b2: 'b1–b2', b3: 'b1–b3', b4: 'b1–b4', b5: 'b1–b5 (only the classifier learns)' };
+
+/** Trained networks kept by name: save one, download it in tfjs's format, load one back, fine-tune from one. */
+export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, locked }: Props) {
+  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
+  const run = shownRun && shownRun.epochs.length > 0 ? shownRun : undefined;
+  const act = async (work: () => Promise<string>) => {
+    setStatus(null);
+    try {
+      setStatus({ text: await work(), error: false });
+    } catch (error) {
+      setStatus({ text: (error as Error).message, error: true });
+    }
+  };
+  const save = () =>
+    act(async () => {
+      if (!run) return 'Train a run first.';
+      const info = await worker.saveModel(run, run.name || describeConfig(run.config));
+      models.refresh();
+      return `Saved "${info.name}" (epoch ${info.epoch}).`;
+    });
+  const download = (model: SavedModelInfo) =>
+    act(async () => {
+      const files = await worker.exportModel(model.id);
+      downloadBlob(`${files.baseName}.json`, new Blob([files.json], { type: 'application/json' }));
+      downloadBlob(`${files.baseName}.weights.bin`, new Blob([files.weights], { type: 'application/octet-stream' }));
+      return `Downloaded ${files.baseName}.json and ${files.baseName}.weights.bin.`;
+    });
+  const load = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
+    const weights = files.find((f) => f.name.toLowerCase().endsWith('.bin'));
+    void act(async () => {
+      if (!json || !weights) throw new Error('Choose both files of a download: the .json and its .weights.bin.');
+      const info = await worker.importModel(json, weights);
+      models.refresh();
+      return `Loaded "${info.name}".`;
+    });
+  };
+
+  return (
+    <section className="panel models" aria-label="Models">
+      <h2>Models</h2>
+      <div className="toolbar">
+        <button type="button" disabled={!run} onClick={() => void save()}>
+          Save the run on the charts{run ? ` (${run.name || describeConfig(run.config)})` : ''}
+        </button>
+        <label className="file-button">
+          Load a downloaded model…
+          <input type="file" multiple accept=".json,.bin" onChange={load} />
+        </label>
+        {status && (
+          <span className={status.error ? 'error' : 'hint'} role={status.error ? 'alert' : 'status'} data-testid="models-status">
+            {status.text}
+          </span>
+        )}
+        {models.problem && (
+          <span className="error" role="alert">
+            {models.problem}
+          </span>
+        )}
+      </div>
+      {models.list.length > 0 && (
+        <table data-testid="saved-models">
+          <thead>
+            <tr>
+              <th>Model</th>
+              <th>Trained on</th>
+              <th>Classes</th>
+              <th>Network</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {models.list.map((model) => (
+              <tr key={model.id} data-testid="saved-model">
+                <td>{model.name}</td>
+                <td>
+                  {model.datasetName}, epoch {model.epoch}
+                </td>
+                <td>{model.classes.length}</td>
+                <td className="subtle">
+                  {model.config.resolution}×{model.config.resolution}, width {model.config.width}
+                </td>
+                <td className="row-actions">
+                  <button type="button" className="link" onClick={() => void download(model)}>
+                    download
+                  </button>
+                  <button
+                    type="button"
+                    className="link"
+                    disabled={locked}
+                    onClick={() => {
+                      if (!window.confirm(`Remove the saved model "${model.name}"?`)) return;
+                      if (fineTune.modelId === model.id) onFineTune({ modelId: null, freezeThrough: null });
+                      models.remove(model.id);
+                    }}
+                  >
+                    remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="toolbar">
+        <label>
+          Start the next run from{' '}
+          <select
+            aria-label="Start the next run from"
+            value={fineTune.modelId ?? ''}
+            disabled={locked}
+            onChange={(event) => onFineTune({ ...fineTune, modelId: event.target.value || null })}
+          >
+            <option value="">fresh weights</option>
+            {models.list.map((model) => (
+              <option key={model.id} value={model.id}>
+                {model.name} (fine-tune)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Freeze{' '}
+          <select
+            aria-label="Freeze"
+            value={fineTune.freezeThrough ?? ''}
+            disabled={locked || fineTune.modelId === null}
+            onChange={(event) => onFineTune({ ...fineTune, freezeThrough: (event.target.value || null) as Stage | null })}
+          >
+            <option value="">nothing</option>
+            {STAGES.map((stage) => (
+              <option key={stage} value={stage}>
+                {FREEZE_LABELS[stage]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {fineTune.modelId !== null && (
+          <span className="subtle">
+            The run keeps the saved model&apos;s network (width, resolution, architecture) and gets a new classifier for
+            its dataset&apos;s classes.
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}
