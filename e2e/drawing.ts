@@ -34,8 +34,9 @@ export async function chooseImage(page: Page): Promise<void> {
 }
 
 /**
- * The same ranking, and probabilities equal to float32 noise. Not bit-identical: a GPU may sum in a different order
- * from one page to the next (tfjs's split-K matrix products add with atomics).
+ * The same ranking, and probabilities equal to three decimals. Not bit-identical: on SwiftShader the same weights
+ * and image gave probabilities differing by up to 2e-4 between page loads (within one page they repeat exactly);
+ * the source of that float noise is not pinned down.
  */
 export function expectSamePrediction(actual: Ranked[], expected: Ranked[]): void {
   const classOf = (entry: Ranked) => entry.name.split(' — ')[0];
