@@ -24,7 +24,7 @@ import { DatasetPanel } from './ui/DatasetPanel';
 import { useStoredList } from './experiments/useStoredList';
 import { DatasetStore, ModelStore } from './experiments/database';
 import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
-import { ARCHITECTURE_KEYS, type TrainConfig, inputChannels } from './config/trainConfig';
+import { type TrainConfig, architectureOf, inputChannels } from './config/trainConfig';
 import type { DatasetInfo } from './data/datasetInfo';
 import type { SavedModelInfo } from './experiments/savedModel';
 import { EvaluationPanel } from './ui/EvaluationPanel';
@@ -53,9 +53,7 @@ const openModelStore = () => ModelStore.open();
 
 /** Fine-tuning keeps the saved model's network (its weights fit no other), and takes the run's other settings. */
 function withNetworkOf(config: TrainConfig, network: TrainConfig): TrainConfig {
-  const shape: Partial<TrainConfig> = { width: network.width, resolution: network.resolution };
-  for (const key of ARCHITECTURE_KEYS) Object.assign(shape, { [key]: network[key] });
-  return { ...config, ...shape };
+  return { ...config, width: network.width, resolution: network.resolution, ...architectureOf(network) };
 }
 
 function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {

@@ -69,10 +69,13 @@ export type NetworkShape = Pick<TrainConfig, 'resolution' | 'width' | 'batchSize
 /** The paper's network takes RGB (grey images are repeated on each channel); d2l's takes the data as it is. */
 export const inputChannels = (model: ModelVariant, dataChannels: number): number => (model === 'paper' ? 3 : dataChannels);
 
+/** The architecture switches of a config, and nothing else. */
+export function architectureOf(config: TrainConfig): ArchitectureOptions {
+  return Object.fromEntries(ARCHITECTURE_KEYS.map((key) => [key, config[key]])) as unknown as ArchitectureOptions;
+}
+
 export function networkShape(config: TrainConfig): NetworkShape {
-  const shape: Record<string, unknown> = { resolution: config.resolution, width: config.width, batchSize: config.batchSize };
-  for (const key of ARCHITECTURE_KEYS) shape[key] = config[key];
-  return shape as NetworkShape;
+  return { resolution: config.resolution, width: config.width, batchSize: config.batchSize, ...architectureOf(config) };
 }
 
 export const FASHION_MNIST_TRAIN_SIZE = 60_000;

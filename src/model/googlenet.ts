@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Activation, type ArchitectureOptions, type PoolBranch, type TrainConfig, inputChannels } from '../config/trainConfig';
+import {
+  type Activation,
+  type ArchitectureOptions,
+  DEFAULT_CONFIG,
+  type PoolBranch,
+  type TrainConfig,
+  architectureOf,
+  inputChannels,
+} from '../config/trainConfig';
 export { STAGES, type Stage, isClassifierHead, stageOf } from './stages';
 
 /**
@@ -69,17 +77,8 @@ export interface GoogLeNetOptions extends ArchitectureOptions {
   seed: number;
 }
 
-/** d2l's model has every architecture switch off. */
-export const D2L_ARCHITECTURE: ArchitectureOptions = {
-  model: 'd2l',
-  auxHeads: false,
-  dropout: false,
-  batchNorm: false,
-  activation: 'relu',
-  factorize5x5: false,
-  poolBranch: 'max',
-  init: 'xavier',
-};
+/** d2l's model has every architecture switch off: the defaults of the config. */
+export const D2L_ARCHITECTURE: ArchitectureOptions = architectureOf(DEFAULT_CONFIG);
 
 export const FAITHFUL_OPTIONS: GoogLeNetOptions = {
   ...D2L_ARCHITECTURE,
