@@ -9,7 +9,7 @@ import {
   queryFromConfig,
   validateDraft,
 } from './config/trainConfig';
-import { D2L_STUDY, type StudyPreset, presetShown } from './experiments/presets';
+import { D2L_STUDY, FIRST_VISIT_CONFIG, type StudyPreset, presetShown } from './experiments/presets';
 import { BackendStatus } from './ui/BackendStatus';
 import { ModelSummary } from './ui/ModelSummary';
 import { PresetComparison } from './ui/PresetComparison';
@@ -35,6 +35,8 @@ import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
 
 const fromUrl = configFromQuery(window.location.search);
+// A link names its settings against d2l's faithful ones, so links keep their meaning; a bare visit starts small.
+const initialConfig = fromUrl.hasSettings ? fromUrl.config : FIRST_VISIT_CONFIG;
 const viewFromUrl = viewFromQuery(window.location.search);
 const urlWarnings = [...fromUrl.warnings, ...viewFromUrl.warnings];
 
@@ -81,7 +83,7 @@ export function App() {
     refreshDatasets();
     setDatasetId(datasetImport.info.id);
   }, [datasetImport, refreshDatasets]);
-  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(fromUrl.config));
+  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(initialConfig));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
   const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
   const toggleCompare = (runId: string) =>

@@ -49,7 +49,12 @@ describe('URL settings', () => {
     const config = { ...DEFAULT_CONFIG, batchSize: 8, learningRate: 0.02, resolution: 32, width: 0.25, seed: 9 };
     const query = queryFromConfig(config, true);
     expect(query).toContain('bs=8');
-    expect(configFromQuery(`?${query}`)).toEqual({ config, autostart: true, warnings: [] });
+    expect(configFromQuery(`?${query}`)).toEqual({ config, autostart: true, hasSettings: true, warnings: [] });
+  });
+
+  it('tells a link that names no setting (it gets the first-visit settings) from one that names any', () => {
+    expect(configFromQuery('?autostart=1&theme=dark')).toMatchObject({ autostart: true, hasSettings: false });
+    expect(configFromQuery('?bn=1')).toMatchObject({ hasSettings: true, config: { ...DEFAULT_CONFIG, batchNorm: true } });
   });
 
   it('reports bad values and falls back to the defaults for them only', () => {

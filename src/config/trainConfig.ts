@@ -253,6 +253,8 @@ export function draftFromConfig(config: TrainConfig): ConfigDraft {
 export interface UrlSettings {
   config: TrainConfig;
   autostart: boolean;
+  /** Whether the link names any setting; a link that names none gets the first-visit settings instead of `defaults`. */
+  hasSettings: boolean;
   /** One message per query parameter that was present but unusable and so replaced by its default. */
   warnings: string[];
 }
@@ -262,9 +264,11 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
   const params = new URLSearchParams(search);
   const config: TrainConfig = { ...defaults };
   const warnings: string[] = [];
+  let hasSettings = false;
   for (const key of CONFIG_KEYS) {
     const raw = params.get(FIELD_SPECS[key].query);
     if (raw === null) continue;
+    hasSettings = true;
     const parsed = parseField(key, raw);
     if ('error' in parsed) {
       warnings.push(`Link parameter ${FIELD_SPECS[key].query}=${raw}: ${parsed.error} Using ${encodeField(defaults[key])}.`);
@@ -286,7 +290,7 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
     );
     config.resolution = MIN_PAPER_RESOLUTION;
   }
-  return { config, autostart: params.get('autostart') === '1', warnings };
+  return { config, autostart: params.get('autostart') === '1', hasSettings, warnings };
 }
 
 export function queryFromConfig(config: TrainConfig, autostart = false): string {

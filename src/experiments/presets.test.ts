@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { D2L_STUDY, matchingPreset, presetShown, reductions, scaledPresetConfig } from './presets';
+import { D2L_STUDY, FIRST_VISIT_CONFIG, matchingPreset, presetShown, reductions, scaleOf, scaledPresetConfig, settingsAtScale } from './presets';
 
 describe('the d2l study presets', () => {
   it('are the five settings of the article, each a distinct (lr, batch) pair', () => {
@@ -15,11 +15,29 @@ describe('the d2l study presets', () => {
     const [first, , , , last] = D2L_STUDY;
     expect(scaledPresetConfig(first!, 'faithful', 1)).toEqual(first!.config);
     const classroom = D2L_STUDY.map((p) => scaledPresetConfig(p, 'classroom', 7));
-    expect(classroom.map((c) => c.epochs)).toEqual([3, 2, 2, 1, 5]);
-    expect(new Set(classroom.map((c) => `${c.resolution} ${c.width} ${c.trainSubset} ${c.seed}`))).toEqual(new Set(['32 0.25 2000 7']));
+    expect(classroom.map((c) => c.epochs)).toEqual([5, 4, 4, 2, 10]);
+    expect(classroom.map((c) => c.batchSize)).toEqual([64, 512, 128, 8, 1000]);
+    expect(new Set(classroom.map((c) => `${c.resolution} ${c.width} ${c.trainSubset} ${c.batchNorm} ${c.seed}`))).toEqual(
+      new Set(['32 0.25 1500 true 7']),
+    );
     expect(reductions(scaledPresetConfig(last!, 'reduced', 1))).toEqual([
       '12000 of 60000 training images', '2000 of 10000 test images', '48×48 input', 'width × 0.5',
+      '+BN (batch norm after every convolution)',
     ]);
+  });
+
+  it('know which scale a config is at, and move the form there with the preset it shows', () => {
+    for (const scale of ['faithful', 'reduced', 'classroom'] as const) {
+      expect(scaleOf(scaledPresetConfig(D2L_STUDY[2]!, scale, 3))).toBe(scale);
+    }
+    expect(scaleOf({ ...DEFAULT_CONFIG, resolution: 40 })).toBeUndefined();
+    expect(settingsAtScale('classroom', { batchSize: '128', learningRate: '0.02' })).toEqual({
+      batchSize: 128, learningRate: 0.02, epochs: 4, trainSubset: 1500, testSubset: 500, resolution: 32, width: 0.25, batchNorm: true,
+    });
+    // The quick start shows no preset: a scale brings the first one.
+    expect(settingsAtScale('faithful', { batchSize: String(FIRST_VISIT_CONFIG.batchSize), learningRate: '0.05' })).toMatchObject({
+      batchSize: 64, epochs: 25, trainSubset: 60000, resolution: 96, width: 1, batchNorm: false,
+    });
   });
 
   it('recognise the preset the form shows even when the rest of the form is invalid', () => {

@@ -1,4 +1,5 @@
 import { type ConfigDraft, DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import studyFile from './d2lStudy.json' with { type: 'json' };
 
 /** Figures reported by "Dive into Deep Learning" for GoogLeNet on Fashion-MNIST at 96×96 on a CUDA GPU. */
 export interface ArticleFigures {
@@ -15,25 +16,47 @@ export interface StudyPreset {
   article: ArticleFigures;
 }
 
-const preset = (
-  learningRate: number,
-  batchSize: number,
-  epochs: number,
-  article: ArticleFigures,
-): StudyPreset => ({
-  id: `d2l-lr${learningRate}-bs${batchSize}`,
+export type StudyScale = 'faithful' | 'reduced' | 'classroom';
+
+/** The settings a scale or a first visit may replace: the ones scripts/parity/reference_curves.py can build. */
+export type ScaledSettings = Partial<
+  Pick<TrainConfig, 'batchSize' | 'learningRate' | 'epochs' | 'trainSubset' | 'testSubset' | 'resolution' | 'width' | 'batchNorm'>
+>;
+
+interface ScaleSpec {
+  label: string;
+  /** Replaces d2l's faithful data and model settings; empty for the faithful scale. */
+  settings: ScaledSettings;
+  epochDivisor: number;
+}
+
+/** src/experiments/d2lStudy.json, which the PyTorch reference script reads too (its shape is tested). */
+interface StudyFile {
+  presets: { learningRate: number; batchSize: number; epochs: number; article: ArticleFigures }[];
+  scales: Record<StudyScale, ScaleSpec>;
+  firstVisit: ScaledSettings;
+}
+const STUDY: StudyFile = studyFile;
+
+export const presetId = (learningRate: number, batchSize: number) => `d2l-lr${learningRate}-bs${batchSize}`;
+
+export const D2L_STUDY: readonly StudyPreset[] = STUDY.presets.map(({ learningRate, batchSize, epochs, article }) => ({
+  id: presetId(learningRate, batchSize),
   label: `lr ${learningRate} · batch ${batchSize} · ${epochs} epochs`,
   config: { ...DEFAULT_CONFIG, learningRate, batchSize, epochs },
   article,
-});
+}));
 
-export const D2L_STUDY: readonly StudyPreset[] = [
-  preset(0.05, 64, 25, { trainLoss: 0.101, trainAccuracy: 0.961, testAccuracy: 0.913, examplesPerSecond: 1961 }),
-  preset(0.02, 512, 20, { trainLoss: 0.431, trainAccuracy: 0.838, testAccuracy: 0.722, examplesPerSecond: 2767 }),
-  preset(0.02, 128, 20, { trainLoss: 0.243, trainAccuracy: 0.908, testAccuracy: 0.877, examplesPerSecond: 2170 }),
-  preset(0.02, 8, 10, { trainLoss: 0.163, trainAccuracy: 0.939, testAccuracy: 0.921, examplesPerSecond: 325 }),
-  preset(0.05, 1000, 50, { trainLoss: 0.269, trainAccuracy: 0.897, testAccuracy: 0.882, examplesPerSecond: 2898 }),
-];
+/** One setting that shrinks all five presets alike, so their comparison keeps its meaning. */
+export const STUDY_SCALES: Readonly<Record<StudyScale, ScaleSpec>> = STUDY.scales;
+export const SCALE_NAMES = Object.keys(STUDY_SCALES) as StudyScale[];
+
+/**
+ * What a first visit shows and what a link without settings runs: small enough to leave the ln 10 plateau within
+ * a couple of minutes on a laptop GPU (its PyTorch reference says how far it gets). The faithful settings are a
+ * preset away.
+ */
+export const FIRST_VISIT_CONFIG: TrainConfig = { ...DEFAULT_CONFIG, ...STUDY.firstVisit };
 
 /** The study preset whose learning rate and batch size a config uses (each pair occurs once in the study). */
 export function matchingPreset(config: TrainConfig): StudyPreset | undefined {
@@ -50,40 +73,25 @@ export function presetShown(draft: Pick<ConfigDraft, 'batchSize' | 'learningRate
   );
 }
 
-export type StudyScale = 'faithful' | 'reduced' | 'classroom';
-
-interface ScaleSpec {
-  label: string;
-  /** Replaces the faithful data and model settings; null keeps them. */
-  reduce: Pick<TrainConfig, 'trainSubset' | 'testSubset' | 'resolution' | 'width'> | null;
-  epochDivisor: number;
-}
-
-/** One setting that shrinks all five presets alike, so their comparison keeps its meaning. */
-export const STUDY_SCALES: Record<StudyScale, ScaleSpec> = {
-  faithful: { label: 'Faithful (96×96, full data: hours)', reduce: null, epochDivisor: 1 },
-  reduced: {
-    label: 'Reduced (48×48, width ½, 12,000 images, epochs ÷ 5)',
-    reduce: { trainSubset: 12_000, testSubset: 2_000, resolution: 48, width: 0.5 },
-    epochDivisor: 5,
-  },
-  classroom: {
-    label: 'Classroom (32×32, width ¼, 2,000 images, epochs ÷ 10)',
-    reduce: { trainSubset: 2_000, testSubset: 500, resolution: 32, width: 0.25 },
-    epochDivisor: 10,
-  },
-};
-
 /** A preset at a scale, with the given seed: every run of a study shares it, and so its initial weights. */
 export function scaledPresetConfig(preset: StudyPreset, scale: StudyScale, seed: number): TrainConfig {
   const spec = STUDY_SCALES[scale];
+  const config: TrainConfig = { ...preset.config, ...spec.settings, seed };
   return {
-    ...preset.config,
-    ...spec.reduce,
+    ...config,
     epochs: Math.ceil(preset.config.epochs / spec.epochDivisor),
-    batchSize: Math.min(preset.config.batchSize, spec.reduce?.trainSubset ?? preset.config.batchSize),
-    seed,
+    batchSize: Math.min(preset.config.batchSize, config.trainSubset),
   };
+}
+
+const SCALE_KEYS = ['trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
+
+/** The scale whose data and model settings a config uses, if any (epochs, batch and learning rate aside). */
+export function scaleOf(config: Pick<TrainConfig, (typeof SCALE_KEYS)[number]>): StudyScale | undefined {
+  return SCALE_NAMES.find((name) => {
+    const settings: TrainConfig = { ...DEFAULT_CONFIG, ...STUDY_SCALES[name].settings };
+    return SCALE_KEYS.every((key) => settings[key] === config[key]);
+  });
 }
 
 /** Where a config departs from the faithful d2l data and model, in words ("96×96 → 32×32"). */
@@ -93,5 +101,24 @@ export function reductions(config: TrainConfig): string[] {
   if (config.testSubset !== DEFAULT_CONFIG.testSubset) notes.push(`${config.testSubset} of 10000 test images`);
   if (config.resolution !== DEFAULT_CONFIG.resolution) notes.push(`${config.resolution}×${config.resolution} input`);
   if (config.width !== DEFAULT_CONFIG.width) notes.push(`width × ${config.width}`);
+  if (config.batchNorm !== DEFAULT_CONFIG.batchNorm) notes.push('+BN (batch norm after every convolution)');
   return notes;
+}
+
+/** The preset whose learning rate and batch size the form's fields show (any epochs, any scale). */
+export function presetOfDraft(draft: Pick<ConfigDraft, 'batchSize' | 'learningRate'>): StudyPreset | undefined {
+  return D2L_STUDY.find(
+    (p) => p.config.batchSize === Number(draft.batchSize) && p.config.learningRate === Number(draft.learningRate),
+  );
+}
+
+/**
+ * The settings that move the form to a scale: its data and model settings, and the epochs (and batch, capped by
+ * the subset) of the preset shown, or of the first preset when the form shows none.
+ */
+export function settingsAtScale(scale: StudyScale, draft: Pick<ConfigDraft, 'batchSize' | 'learningRate'>): Partial<TrainConfig> {
+  const preset = presetOfDraft(draft) ?? D2L_STUDY[0]!;
+  const config = scaledPresetConfig(preset, scale, DEFAULT_CONFIG.seed);
+  const keys = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
+  return Object.fromEntries(keys.map((key) => [key, config[key]]));
 }
