@@ -9,6 +9,8 @@ export interface RunQuery {
   res: number;
   width: number;
   seed: number;
+  /** Batch norm after every convolution: 1 or 0. */
+  bn: number;
 }
 
 /** A page object for the playground: the tests speak of runs and fields, not of selectors. */

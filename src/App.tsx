@@ -5,6 +5,7 @@ import {
   configFromQuery,
   type NetworkShape,
   draftFromConfig,
+  draftFromSettings,
   networkShape,
   queryFromConfig,
   validateDraft,
@@ -19,7 +20,9 @@ import { SettingsForm } from './ui/SettingsForm';
 import { TrainingCharts } from './ui/TrainingCharts';
 import { useRunHistory } from './experiments/useRunHistory';
 import { useRunQueue } from './experiments/useRunQueue';
+import { useReferences } from './experiments/useReferences';
 import { BatchSizeLab } from './ui/BatchSizeLab';
+import { ScaleChooser } from './ui/ScaleChooser';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { useStoredList } from './experiments/useStoredList';
 import { DatasetStore, ModelStore } from './experiments/database';
@@ -69,6 +72,8 @@ function applyPreset(draft: ConfigDraft, preset: StudyPreset): ConfigDraft {
 
 export function App() {
   const history = useRunHistory();
+  const references = useReferences();
+  const referenceFile = references.status === 'ready' ? references.file : null;
   const worker = useTrainingWorker(history.dispatch);
   const datasets = useStoredList<DatasetInfo>(openDatasetStore, 'Imported datasets');
   const savedModels = useStoredList<SavedModelInfo>(openModelStore, 'Saved models');
@@ -227,6 +232,15 @@ export function App() {
         canSwitch={!running}
         onSwitch={worker.switchBackend}
       />
+      {view.controls !== 'hidden' && (
+        <ScaleChooser
+          draft={draft}
+          config={validation.ok ? validation.config : null}
+          softwareAdapter={worker.backend.status === 'ready' ? (worker.backend.adapter?.isSoftware ?? false) : null}
+          editable={!running && view.controls === 'shown'}
+          onApply={(settings) => setDraft((d) => ({ ...d, ...draftFromSettings(settings) }))}
+        />
+      )}
       <SettingsForm
         draft={draft}
         errors={validation.ok ? {} : validation.errors}
@@ -258,7 +272,12 @@ export function App() {
       />
       <ModelSummary summary={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
-      <TrainingCharts runs={chartedRuns} />
+      {references.status === 'failed' && (
+        <p className="subtle" data-testid="reference-status">
+          {references.message}
+        </p>
+      )}
+      <TrainingCharts runs={chartedRuns} references={referenceFile} />
       <EvaluationPanel run={shownRun} />
       <PredictPanel
         runs={history.runs.filter((run) => run.epochs.length > 0)}
@@ -292,6 +311,7 @@ export function App() {
       <PresetComparison
         runs={history.runs}
         seed={validation.ok ? validation.config.seed : null}
+        references={referenceFile}
         canStart={ready && !running}
         disabledReason={running ? null : disabledReason}
         queue={queue}

@@ -98,7 +98,7 @@ describe('ablation options', () => {
     expect(queryFromConfig(DEFAULT_CONFIG)).toBe('bs=64&lr=0.05&epochs=25&train=60000&test=10000&res=96&width=1&seed=1');
     const query = queryFromConfig(ablated);
     expect(query).toContain('bn=1&act=leaky-relu&factorize=1&pool=avg&init=kaiming&opt=adam&wd=0.0001&sched=step');
-    expect(configFromQuery(`?${query}`)).toEqual({ config: ablated, autostart: false, warnings: [] });
+    expect(configFromQuery(`?${query}`)).toEqual({ config: ablated, autostart: false, hasSettings: true, warnings: [] });
   });
 
   it('validate choices and flags with a message for the field', () => {

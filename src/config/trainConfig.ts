@@ -244,6 +244,11 @@ export function validateDraft(draft: ConfigDraft): ValidationResult {
   return { ok: true, config: values as unknown as TrainConfig };
 }
 
+/** The fields of some settings as the form holds them. */
+export function draftFromSettings(settings: Partial<TrainConfig>): Partial<ConfigDraft> {
+  return Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, encodeField(value)]));
+}
+
 export function draftFromConfig(config: TrainConfig): ConfigDraft {
   const draft = {} as ConfigDraft;
   for (const key of CONFIG_KEYS) draft[key] = encodeField(config[key]);

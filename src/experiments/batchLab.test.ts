@@ -79,6 +79,16 @@ describe('labFindings', () => {
     expect(findings[2]).toMatch(/did not rise with the batch size.*fastest: batch 8/);
   });
 
+  it('explains a batch-norm run whose test accuracy trails its training accuracy after few updates', () => {
+    const settled = labRun(8, [{ ...epoch(1, 1.2, 10, 0.6), trainAccuracy: 0.62, step: 125 }]);
+    const unsettled = labRun(512, [{ ...epoch(1, 2.1, 40, 0.078), trainAccuracy: 0.41, step: 8 }]);
+    const withBatchNorm = (run: RunRecord): RunRecord => ({ ...run, config: { ...run.config, batchNorm: true } });
+    const findings = labFindings([withBatchNorm(settled), withBatchNorm(unsettled)]);
+    expect(findings).toHaveLength(5);
+    expect(findings[3]).toMatch(/^Batch 512: 41\.0 % of its training images right, but 7\.8 % .* after only 8 updates/);
+    expect(labFindings([settled, unsettled])).toHaveLength(4);
+  });
+
   it('counts the last, smaller batch as an update', () => {
     expect(updatesPerEpoch({ ...DEFAULT_CONFIG, trainSubset: 1000, batchSize: 512 })).toBe(2);
   });

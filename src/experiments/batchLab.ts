@@ -47,6 +47,10 @@ export function labConfigs(base: TrainConfig, batchSizes: number[], linearScalin
 
 export const updatesPerEpoch = (config: TrainConfig): number => Math.ceil(config.trainSubset / config.batchSize);
 
+/** Below this many updates batch norm's running averages (momentum 0.1) still carry over 0.9^50 ≈ 0.5 % of their start. */
+const UNSETTLED_STEPS = 50;
+const UNSETTLED_GAP = 0.25;
+
 const ratio = (a: number, b: number) => String(a / b >= 10 ? Math.round(a / b) : Number((a / b).toFixed(1)));
 
 /**
@@ -97,6 +101,18 @@ export function labFindings(runs: RunRecord[]): string[] {
   );
 
   const test = (run: RunRecord) => latestEpoch(run)!.testAccuracy;
+  const unsettled = measured.filter(
+    (run) => run.config.batchNorm && latestEpoch(run)!.trainAccuracy - test(run) > UNSETTLED_GAP && latestEpoch(run)!.step < UNSETTLED_STEPS,
+  );
+  for (const run of unsettled) {
+    const last = latestEpoch(run)!;
+    findings.push(
+      `Batch ${run.config.batchSize}: ${(last.trainAccuracy * 100).toFixed(1)} % of its training images right, but ` +
+        `${(test(run) * 100).toFixed(1)} % of the test images, after only ${last.step} updates. With batch norm the test ` +
+        'pass uses running averages of the batch statistics, which move 10 % towards each new batch: so few updates ' +
+        'leave them far from the data, another cost of large batches.',
+    );
+  }
   const best = [...measured].sort((a, b) => test(b) - test(a))[0]!;
   findings.push(
     `Best test accuracy so far: batch ${best.config.batchSize}, ${(test(best) * 100).toFixed(1)} %. Switch the x-axis ` +

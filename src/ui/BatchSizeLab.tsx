@@ -61,6 +61,8 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
   const labRuns = runs.filter((run) => run.group === labGroup).sort((a, b) => a.config.batchSize - b.config.batchSize);
   const labTurns = [queue.current, ...queue.pending].filter((turn): turn is QueuedTurn => turn?.group === labGroup);
   const findings = labFindings(labRuns);
+  // Presenter view (styles.css) puts a lab at the top of the page while it is what the class last saw run.
+  const current = labRuns.length > 0 && runs[runs.length - 1]?.group === labGroup;
   const blocked = disabledReason ?? (parsed?.ok === false ? 'Fix the batch sizes first.' : null);
 
   const runLab = () => {
@@ -79,7 +81,7 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
   });
 
   return (
-    <section className="panel lab" aria-label="Batch-size lab">
+    <section className={`panel lab${current ? ' current' : ''}`} aria-label="Batch-size lab">
       <h2>Batch-size lab</h2>
       <p className="subtle">
         Trains the same network once per batch size, every run from the same initial weights and with the images in the
@@ -123,60 +125,66 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
       {labTurns.length > 0 && <QueueProgress label={race ? 'Race' : 'Lab'} turns={labTurns} runs={runs} />}
       {labRuns.length > 0 && (
         <>
-          <h3>
+          <h3 className="lab-title">
             {labGroup} <span className="subtle">{labRuns.length} batch sizes</span>
           </h3>
-          <table data-testid="lab-table">
-            <thead>
-              <tr>
-                <th>Batch</th>
-                <th>Learning rate</th>
-                <th>Updates / epoch</th>
-                <th>Epochs</th>
-                <th>Train loss</th>
-                <th>Test acc</th>
-                <th>Examples/s</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {labRuns.map((run) => {
-                const last = latestEpoch(run);
-                return (
-                  <tr key={run.id} data-testid="lab-row" data-batch-size={run.config.batchSize} data-epochs-done={run.epochs.length}>
-                    <td>{run.config.batchSize}</td>
-                    <td>{run.config.learningRate}</td>
-                    <td>{updatesPerEpoch(run.config)}</td>
-                    <td>
-                      {run.epochs.length} / {run.config.epochs}
-                    </td>
-                    <td>{formatNumber(last?.trainLoss)}</td>
-                    <td>{formatNumber(last?.testAccuracy)}</td>
-                    <td>{formatRate(last?.examplesPerSecond)}</td>
-                    <td>
-                      <span className={`status ${run.status}`}>{run.status}</span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <TrainingCharts runs={labRuns} />
-          <div className="chart" data-testid="throughput-chart">
-            <h3>Examples per second (latest epoch, training only)</h3>
-            <ResponsiveContainer width="100%" height={220}>
-              <BarChart data={throughput} margin={{ top: 20, right: 16, bottom: 8, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="label" />
-                <YAxis width={48} />
-                <Bar dataKey="examplesPerSecond" isAnimationActive={false}>
-                  {throughput.map((entry) => (
-                    <Cell key={entry.label} fill={entry.color} />
-                  ))}
-                  <LabelList dataKey="examplesPerSecond" position="top" formatter={(value: unknown) => formatRate(Number(value))} />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
+          <div className="table-scroll">
+            <table data-testid="lab-table">
+              <thead>
+                <tr>
+                  <th>Batch</th>
+                  <th>Learning rate</th>
+                  <th>Updates / epoch</th>
+                  <th>Epochs</th>
+                  <th>Train loss</th>
+                  <th>Test acc</th>
+                  <th>Examples/s</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {labRuns.map((run) => {
+                  const last = latestEpoch(run);
+                  return (
+                    <tr key={run.id} data-testid="lab-row" data-batch-size={run.config.batchSize} data-epochs-done={run.epochs.length}>
+                      <td>{run.config.batchSize}</td>
+                      <td>{run.config.learningRate}</td>
+                      <td>{updatesPerEpoch(run.config)}</td>
+                      <td>
+                        {run.epochs.length} / {run.config.epochs}
+                      </td>
+                      <td>{formatNumber(last?.trainLoss)}</td>
+                      <td>{formatNumber(last?.testAccuracy)}</td>
+                      <td>{formatRate(last?.examplesPerSecond)}</td>
+                      <td>
+                        <span className={`status ${run.status}`}>{run.status}</span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <div className="lab-charts">
+            <TrainingCharts runs={labRuns} />
+            <div className="chart" data-testid="throughput-chart">
+              <h3>
+                Examples per second <span className="subtle">(latest epoch, training only)</span>
+              </h3>
+              <ResponsiveContainer width="100%" height={220}>
+                <BarChart data={throughput} margin={{ top: 20, right: 16, bottom: 8, left: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                  <XAxis dataKey="label" />
+                  <YAxis width={48} />
+                  <Bar dataKey="examplesPerSecond" isAnimationActive={false}>
+                    {throughput.map((entry) => (
+                      <Cell key={entry.label} fill={entry.color} />
+                    ))}
+                    <LabelList dataKey="examplesPerSecond" position="top" formatter={(value: unknown) => formatRate(Number(value))} />
+                  </Bar>
+                </BarChart>
+              </ResponsiveContainer>
+            </div>
           </div>
           {findings.length > 0 && (
             <div className="findings" data-testid="lab-findings">

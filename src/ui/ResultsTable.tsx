@@ -130,101 +130,103 @@ export function ResultsTable(props: Props) {
       {runs.length === 0 ? (
         <p className="empty">No runs yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th title="Overlay the selected runs on the charts">Compare</th>
-              <th>Status</th>
-              <th>Run</th>
-              <th>Epochs</th>
-              <th>Train loss</th>
-              <th>Train acc</th>
-              <th>Test acc</th>
-              <th>Examples/s</th>
-              <th>First step</th>
-              <th>Backend</th>
-              <th>Reduced</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {[...runs].reverse().map((run) => {
-              const last = latestEpoch(run);
-              return (
-                <tr
-                  key={run.id}
-                  data-testid="run-row"
-                  data-run-id={run.id}
-                  data-status={run.status}
-                  data-backend={run.backend}
-                  data-epochs-done={run.epochs.length}
-                  data-train-loss={last?.trainLoss ?? ''}
-                  data-test-acc={last?.testAccuracy ?? ''}
-                  data-examples-per-sec={last?.examplesPerSecond ?? ''}
-                  data-tensors-per-epoch={run.epochs.map((e) => e.numTensors).join(',')}
-                  data-epoch-numbers={run.epochs.map((e) => e.epoch).join(',')}
-                  aria-selected={run.id === selectedRunId}
-                  className={run.id === selectedRunId ? 'selected' : undefined}
-                  onClick={() => onSelect(run.id)}
-                >
-                  <td onClick={(event) => event.stopPropagation()}>
-                    <input
-                      type="checkbox"
-                      aria-label={`Compare ${runLabel(run)}`}
-                      checked={compared.has(run.id)}
-                      onChange={() => onToggleCompare(run.id)}
-                    />
-                  </td>
-                  <td>
-                    <span className={`status ${run.status}`}>{run.status}</span>
-                    {run.error && <div className="error">{run.error}</div>}
-                  </td>
-                  <td onClick={(event) => event.stopPropagation()}>
-                    <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
-                    {run.group && <div className="subtle">{run.group}</div>}
-                    {run.dataset && <div className="subtle">on {run.dataset.name}</div>}
-                    {run.startedFrom && <TransferNote transfer={run.startedFrom} />}
-                  </td>
-                  <td>
-                    {run.epochs.length} / {run.config.epochs}
-                  </td>
-                  <td>{formatNumber(last?.trainLoss)}</td>
-                  <td>{formatNumber(last?.trainAccuracy)}</td>
-                  <td>{formatNumber(last?.testAccuracy)}</td>
-                  <td>{formatRate(last?.examplesPerSecond)}</td>
-                  <td title="includes compiling the shaders">{formatSeconds(run.warmupSeconds ?? undefined)}</td>
-                  <td title={run.adapter ?? undefined}>{run.backend}</td>
-                  <td className="subtle">{reductions(run.config).join(', ') || 'faithful'}</td>
-                  <td className="row-actions" onClick={(event) => event.stopPropagation()}>
-                    {canResume(run) && (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th title="Overlay the selected runs on the charts">Compare</th>
+                <th>Status</th>
+                <th>Run</th>
+                <th>Epochs</th>
+                <th>Train loss</th>
+                <th>Train acc</th>
+                <th>Test acc</th>
+                <th>Examples/s</th>
+                <th>First step</th>
+                <th>Backend</th>
+                <th>Reduced</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {[...runs].reverse().map((run) => {
+                const last = latestEpoch(run);
+                return (
+                  <tr
+                    key={run.id}
+                    data-testid="run-row"
+                    data-run-id={run.id}
+                    data-status={run.status}
+                    data-backend={run.backend}
+                    data-epochs-done={run.epochs.length}
+                    data-train-loss={last?.trainLoss ?? ''}
+                    data-test-acc={last?.testAccuracy ?? ''}
+                    data-examples-per-sec={last?.examplesPerSecond ?? ''}
+                    data-tensors-per-epoch={run.epochs.map((e) => e.numTensors).join(',')}
+                    data-epoch-numbers={run.epochs.map((e) => e.epoch).join(',')}
+                    aria-selected={run.id === selectedRunId}
+                    className={run.id === selectedRunId ? 'selected' : undefined}
+                    onClick={() => onSelect(run.id)}
+                  >
+                    <td onClick={(event) => event.stopPropagation()}>
+                      <input
+                        type="checkbox"
+                        aria-label={`Compare ${runLabel(run)}`}
+                        checked={compared.has(run.id)}
+                        onChange={() => onToggleCompare(run.id)}
+                      />
+                    </td>
+                    <td>
+                      <span className={`status ${run.status}`}>{run.status}</span>
+                      {run.error && <div className="error">{run.error}</div>}
+                    </td>
+                    <td onClick={(event) => event.stopPropagation()}>
+                      <RunName run={run} onRename={(name) => history.rename(run.id, name)} />
+                      {run.group && <div className="subtle">{run.group}</div>}
+                      {run.dataset && <div className="subtle">on {run.dataset.name}</div>}
+                      {run.startedFrom && <TransferNote transfer={run.startedFrom} />}
+                    </td>
+                    <td>
+                      {run.epochs.length} / {run.config.epochs}
+                    </td>
+                    <td>{formatNumber(last?.trainLoss)}</td>
+                    <td>{formatNumber(last?.trainAccuracy)}</td>
+                    <td>{formatNumber(last?.testAccuracy)}</td>
+                    <td>{formatRate(last?.examplesPerSecond)}</td>
+                    <td title="includes compiling the shaders">{formatSeconds(run.warmupSeconds ?? undefined)}</td>
+                    <td title={run.adapter ?? undefined}>{run.backend}</td>
+                    <td className="subtle">{reductions(run.config).join(', ') || 'faithful'}</td>
+                    <td className="row-actions" onClick={(event) => event.stopPropagation()}>
+                      {canResume(run) && (
+                        <button
+                          type="button"
+                          className="link"
+                          disabled={!canStart}
+                          title={`Continue from epoch ${run.epochs.length + 1} with the same batch order and learning rate`}
+                          onClick={() => onResume(run)}
+                        >
+                          resume
+                        </button>
+                      )}
+                      <button type="button" className="link" onClick={() => download(`${run.id}.json`, exportRuns([run]), 'application/json')}>
+                        export
+                      </button>
                       <button
                         type="button"
                         className="link"
-                        disabled={!canStart}
-                        title={`Continue from epoch ${run.epochs.length + 1} with the same batch order and learning rate`}
-                        onClick={() => onResume(run)}
+                        disabled={run.id === activeRunId}
+                        aria-label={`Delete ${runLabel(run)}`}
+                        onClick={() => remove(run)}
                       >
-                        resume
+                        delete
                       </button>
-                    )}
-                    <button type="button" className="link" onClick={() => download(`${run.id}.json`, exportRuns([run]), 'application/json')}>
-                      export
-                    </button>
-                    <button
-                      type="button"
-                      className="link"
-                      disabled={run.id === activeRunId}
-                      aria-label={`Delete ${runLabel(run)}`}
-                      onClick={() => remove(run)}
-                    >
-                      delete
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
       {memoryAfterRun && (
         <p

@@ -39,6 +39,14 @@ const ABLATION_GROUPS: { group: FieldGroup; title: string }[] = [
 
 const keysOf = (group: FieldGroup) => CONFIG_KEYS.filter((key) => FIELD_SPECS[key].group === group);
 
+const departsFromD2l = (draft: ConfigDraft, key: ConfigKey) => draft[key] !== encodeField(DEFAULT_CONFIG[key]);
+
+/** Every run setting and each option that departs from d2l's, spelled as in a link: short enough for one line. */
+const linkSummary = (draft: ConfigDraft) =>
+  CONFIG_KEYS.filter((key) => FIELD_SPECS[key].group === 'run' || departsFromD2l(draft, key))
+    .map((key) => `${FIELD_SPECS[key].query} ${draft[key]}`)
+    .join(' · ');
+
 interface FieldProps {
   name: ConfigKey;
   value: string;
@@ -108,17 +116,26 @@ export function SettingsForm(props: Props) {
   const ablationErrors = CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && errors[key] !== undefined);
   // Open from the start when a link set an option, so nobody trains with a setting they cannot see.
   const [ablationsOpen, setAblationsOpen] = useState(() =>
-    CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && draft[key] !== encodeField(DEFAULT_CONFIG[key])),
+    CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && departsFromD2l(draft, key)),
   );
+  // Presenter view only (styles.css): the form shrinks to one line so the curves get the projector.
+  const [presenterOpen, setPresenterOpen] = useState(false);
+  // A setting in error stays in sight, or the Train button's reason would point at nothing.
+  const hasErrors = Object.keys(errors).length > 0;
+  const collapsed = hidden || !(presenterOpen || hasErrors);
   const shownPreset = presetShown(draft);
   return (
-    <section className="panel settings" aria-label="Training settings">
+    <section className={`panel settings${collapsed ? ' collapsed' : ''}`} aria-label="Training settings">
       <h2>
         Settings{' '}
-        {controls === 'locked' && <span className="subtle">locked by the presenter</span>}
-        {hidden && (
+        {controls === 'locked' && <span className="subtle">locked by the presenter</span>}{' '}
+        {hidden ? (
           <span className="subtle" data-testid="settings-summary">
             {keysOf('run').map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
+          </span>
+        ) : (
+          <span className="subtle settings-line" data-testid="settings-line">
+            {linkSummary(draft)}
           </span>
         )}
       </h2>
@@ -136,6 +153,17 @@ export function SettingsForm(props: Props) {
             </button>
           ))}
         </div>
+      )}
+      {!hidden && (
+        <button
+          type="button"
+          className="settings-toggle"
+          aria-expanded={!collapsed}
+          disabled={hasErrors}
+          onClick={() => setPresenterOpen(!presenterOpen)}
+        >
+          {collapsed ? 'Show settings' : 'Hide settings'}
+        </button>
       )}
       <form
         onSubmit={(event) => {

@@ -1,6 +1,8 @@
 import { type RefObject, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { describeConfig } from '../config/trainConfig';
+import type { ReferenceFile } from '../experiments/reference';
+import { type ReferencePoint, referencePoints, runReference } from '../experiments/referenceChart';
 import type { RunRecord } from '../experiments/runHistory';
 import { X_AXIS_LABELS, type XAxis as AxisKind, epochX, sampleX } from '../experiments/xAxis';
 import { downloadChartPng } from './chartPng';
@@ -9,7 +11,31 @@ import { PALETTE } from './palette';
 interface Props {
   /** One run, or several to overlay. */
   runs: RunRecord[];
+  /** The shipped PyTorch reference curves, once loaded; each is drawn behind the runs with its settings. */
+  references?: ReferenceFile | null;
 }
+
+/** A single run's reference needs no colour of its own: grey, darker for test than for train accuracy. */
+const REFERENCE_GREY = { test: '#6c757d', train: '#adb5bd' };
+/** Longer than the dashes of a compared run's train accuracy, so the two stay apart. */
+const REFERENCE_DASH = '10 5';
+const REFERENCE_NAME = 'PyTorch reference';
+
+/** A function, not a component: recharts reads its series from the chart's direct children. */
+const referenceLine = (key: string, points: ReferencePoint[], dataKey: Exclude<keyof ReferencePoint, 'x'>, name: string, stroke: string) => (
+  <Line
+    key={key}
+    data={points}
+    dataKey={dataKey}
+    name={name}
+    stroke={stroke}
+    strokeDasharray={REFERENCE_DASH}
+    strokeWidth={1.5}
+    dot={false}
+    isAnimationActive={false}
+    legendType="plainline"
+  />
+);
 
 const runLegend = (run: RunRecord) => run.name || describeConfig(run.config);
 const formatTick = (value: number) =>
@@ -51,11 +77,12 @@ function PngButton({ chart, kind, title, slug }: PngButtonProps) {
   );
 }
 
-export function TrainingCharts({ runs }: Props) {
+export function TrainingCharts({ runs, references = null }: Props) {
   const lossChart = useRef<HTMLDivElement>(null);
   const accuracyChart = useRef<HTMLDivElement>(null);
   const [axis, setAxis] = useState<AxisKind>('epoch');
   const [logLoss, setLogLoss] = useState(false);
+  const [showReference, setShowReference] = useState(true);
   if (runs.length === 0) {
     return (
       <section className="panel charts" aria-label="Training curves">
@@ -77,6 +104,17 @@ export function TrainingCharts({ runs }: Props) {
     })),
     samples: run.batchLosses.map((s) => ({ x: sampleX(s, axis), loss: s.loss })),
   }));
+  const referenceSeries = series.flatMap(({ run, color }) => {
+    const reference = runReference(run, references);
+    if (reference === undefined) return [];
+    // On the seconds axis the curve runs on the reference machine's clock, not this browser's.
+    const clock = axis === 'seconds' ? ` · ${reference.device} time` : '';
+    const name = single ? `${REFERENCE_NAME}${clock}` : `${runLegend(run)} · ${REFERENCE_NAME}${clock}`;
+    const stroke = single ? REFERENCE_GREY.test : color;
+    return [{ run, reference, name, stroke, points: referencePoints(reference, axis) }];
+  });
+  const drawnReferences = showReference ? referenceSeries : [];
+  const referenceDevices = [...new Set(referenceSeries.map(({ reference: r }) => `${r.device}, PyTorch ${r.torch}, ${r.threads} threads`))];
   const xAxis = (
     <XAxis
       type="number"
@@ -112,6 +150,17 @@ export function TrainingCharts({ runs }: Props) {
         <label>
           <input type="checkbox" checked={logLoss} onChange={(event) => setLogLoss(event.target.checked)} /> log loss
         </label>
+        {referenceSeries.length > 0 && (
+          <label title={`Dashed: scripts/parity/reference_curves.py with the same settings (seed aside), on ${referenceDevices.join('; ')}`}>
+            <input
+              type="checkbox"
+              data-testid="reference-toggle"
+              checked={showReference}
+              onChange={(event) => setShowReference(event.target.checked)}
+            />{' '}
+            {REFERENCE_NAME}
+          </label>
+        )}
       </div>
       <div className="chart" data-testid="loss-chart" ref={lossChart}>
         <h3>
@@ -124,6 +173,7 @@ export function TrainingCharts({ runs }: Props) {
             {lossAxis}
             <Tooltip formatter={tooltipValue} />
             <Legend />
+            {drawnReferences.map(({ run, name, stroke, points }) => referenceLine(`${run.id}-reference`, points, 'loss', name, stroke))}
             {series.map(({ run, color, samples }) => (
               <Line
                 key={`${run.id}-live`}
@@ -154,7 +204,12 @@ export function TrainingCharts({ runs }: Props) {
       </div>
       <div className="chart" data-testid="accuracy-chart" ref={accuracyChart}>
         <h3>
-          Accuracy {single ? '' : <span className="subtle">(solid: test · dashed: train)</span>}{' '}
+          Accuracy{' '}
+          {!single && (
+            <span className="subtle">
+              (solid: test · dashed: train{drawnReferences.length > 0 ? ' · long dashes: PyTorch reference' : ''})
+            </span>
+          )}{' '}
           <PngButton chart={accuracyChart} kind="accuracy" title={`Accuracy · ${subtitle}`} slug={slug} />
         </h3>
         <ResponsiveContainer width="100%" height={260}>
@@ -164,6 +219,14 @@ export function TrainingCharts({ runs }: Props) {
             <YAxis type="number" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} width={48} />
             <Tooltip formatter={tooltipValue} />
             <Legend />
+            {/* A compared run's reference shows test accuracy only: a second dashed line per run would not read. */}
+            {single &&
+              drawnReferences.map(({ run, name, points }) =>
+                referenceLine(`${run.id}-reference-train`, points, 'trainAcc', `${name} · train`, REFERENCE_GREY.train),
+              )}
+            {drawnReferences.map(({ run, name, stroke, points }) =>
+              referenceLine(`${run.id}-reference-test`, points, 'testAcc', single ? `${name} · test` : name, stroke),
+            )}
             {series.map(({ run, color, epochs }) => (
               <Line
                 key={`${run.id}-train`}

@@ -9,6 +9,8 @@ const FALLBACK_COLOR = '#333';
 interface LegendEntry {
   label: string;
   color: string;
+  /** Dash and gap lengths of a dashed series (a reference curve), empty for a solid one. */
+  dash: number[];
 }
 
 /** Line icons carry their colour in stroke (fill="none"); shape icons in fill (stroke="none"). */
@@ -17,12 +19,18 @@ function iconColor(icon: Element | null): string {
   return paints.find((paint) => paint && paint !== 'none') ?? FALLBACK_COLOR;
 }
 
+/** A "plainline" legend icon carries its series' dashes; "10 5" → [10, 5]. */
+function iconDash(icon: Element | null): number[] {
+  const dash = (icon?.getAttribute('stroke-dasharray') ?? '').split(/[\s,]+/).map(Number);
+  return dash.every((length) => Number.isFinite(length) && length > 0) ? dash : [];
+}
+
 /** Recharts draws its legend as HTML beside the SVG, so a PNG of the SVG alone would lose it: read it back. */
 function legendEntries(chart: HTMLElement): LegendEntry[] {
-  return [...chart.querySelectorAll('.recharts-legend-item')].map((item) => ({
-    label: item.textContent?.trim() ?? '',
-    color: iconColor(item.querySelector('svg path, svg line')),
-  }));
+  return [...chart.querySelectorAll('.recharts-legend-item')].map((item) => {
+    const icon = item.querySelector('svg path, svg line');
+    return { label: item.textContent?.trim() ?? '', color: iconColor(icon), dash: iconDash(icon) };
+  });
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {
@@ -53,10 +61,11 @@ function standaloneSvg(svg: SVGSVGElement, width: number, height: number, fontFa
 }
 
 function drawLegend(context: CanvasRenderingContext2D, legend: LegendEntry[], top: number): void {
-  legend.forEach(({ label, color }, i) => {
+  legend.forEach(({ label, color, dash }, i) => {
     const y = top + i * LEGEND_ROW + LEGEND_ROW / 2;
     context.strokeStyle = color;
     context.lineWidth = 3;
+    context.setLineDash(dash);
     context.beginPath();
     context.moveTo(16, y);
     context.lineTo(40, y);

@@ -1,0 +1,21 @@
+import { CONFIG_KEYS } from '../config/trainConfig';
+import { type StudyPreset, type StudyScale, scaledPresetConfig } from './presets';
+import { type RunRecord, latestEpoch } from './runHistory';
+
+/**
+ * Whether a run reproduces a preset at a scale: Fashion-MNIST from scratch with every setting of the scaled preset
+ * (so the scale's data and model, and none of the ablations), the seed aside, and the scale's epochs or fewer, so
+ * that a longer run cannot look better than the study.
+ */
+export function isStudyRun(run: RunRecord, preset: StudyPreset, scale: StudyScale): boolean {
+  if (run.dataset !== null || run.startedFrom !== null) return false;
+  const scaled = scaledPresetConfig(preset, scale, run.config.seed);
+  return run.config.epochs <= scaled.epochs && CONFIG_KEYS.every((key) => key === 'epochs' || run.config[key] === scaled[key]);
+}
+
+/** This browser's run of a preset at a scale with the lowest final training loss, finished or not. */
+export function bestStudyRun(runs: RunRecord[], preset: StudyPreset, scale: StudyScale): RunRecord | undefined {
+  return runs
+    .filter((run) => run.epochs.length > 0 && isStudyRun(run, preset, scale))
+    .sort((a, b) => latestEpoch(a)!.trainLoss - latestEpoch(b)!.trainLoss)[0];
+}
