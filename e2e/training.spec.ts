@@ -2,21 +2,22 @@ import { expect, test } from '@playwright/test';
 import { PlaygroundPage } from './app';
 
 /**
- * Sized for SwiftShader on two cores (≈ 20 examples/s here): 48 SGD steps of a narrow GoogLeNet at 32×32.
- * That is too few to leave the d2l model's initial plateau at ln 10 (measured: ≈ 1,100 steps at lr 0.1), so this
- * test holds the WebGPU run to a falling, finite loss; src/train/learning.test.ts trains the same engine past the
- * plateau to above-chance test accuracy on the cpu backend.
+ * The issue's link: GoogLeNet at 32×32, width ¼, with batch norm, 1,024 images for 2 epochs at batch 32 (64 SGD
+ * steps). Batch norm lets it leave the ln 10 plateau that d2l's plain network sits on for ~1,100 steps; its PyTorch
+ * reference (public/reference/pytorch-reference.json, first-visit settings) reaches 0.59–0.66 test accuracy. On
+ * SwiftShader (≈ 8 examples/s on two cores) the run takes about six minutes.
  */
-const REDUCED = { bs: 16, lr: 0.1, epochs: 3, train: 256, test: 64, res: 32, width: 0.125, seed: 1 };
+const LEARNS = { bn: 1, bs: 32, lr: 0.05, epochs: 2, train: 1024, test: 500, res: 32, width: 0.25, seed: 7 };
 
-test('trains a reduced GoogLeNet on real Fashion-MNIST on WebGPU: live curves, falling loss, no leak', async ({ page, baseURL }) => {
+test('learns real Fashion-MNIST on WebGPU: test accuracy well above chance, live curves, no leak', async ({ page, baseURL }) => {
+  test.setTimeout(20 * 60_000);
   const appOrigin = new URL(baseURL!).origin;
   const foreignRequests: string[] = [];
   page.context().on('request', (request) => {
     if (new URL(request.url()).origin !== appOrigin) foreignRequests.push(request.url());
   });
   const app = new PlaygroundPage(page);
-  await app.open(REDUCED, true);
+  await app.open(LEARNS, true);
   await app.expectWebGpuReady();
   await expect(page.getByTestId('adapter')).not.toBeEmpty();
 
@@ -25,11 +26,11 @@ test('trains a reduced GoogLeNet on real Fashion-MNIST on WebGPU: live curves, f
   await expect(run).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('run-progress')).toBeVisible();
 
-  await expect(run).toHaveAttribute('data-epochs-done', '1', { timeout: 6 * 60_000 });
+  await expect(run).toHaveAttribute('data-epochs-done', '1', { timeout: 10 * 60_000 });
   const firstLoss = Number(await run.getAttribute('data-train-loss'));
 
-  await expect(run).toHaveAttribute('data-status', 'done', { timeout: 6 * 60_000 });
-  await expect(run).toHaveAttribute('data-epochs-done', String(REDUCED.epochs));
+  await expect(run).toHaveAttribute('data-status', 'done', { timeout: 10 * 60_000 });
+  await expect(run).toHaveAttribute('data-epochs-done', String(LEARNS.epochs));
   const lastLoss = Number(await run.getAttribute('data-train-loss'));
   const testAccuracy = Number(await run.getAttribute('data-test-acc'));
   const examplesPerSecond = Number(await run.getAttribute('data-examples-per-sec'));
@@ -39,13 +40,14 @@ test('trains a reduced GoogLeNet on real Fashion-MNIST on WebGPU: live curves, f
     `WebGPU run: loss ${firstLoss.toFixed(4)} → ${lastLoss.toFixed(4)}, test acc ${testAccuracy}, ` +
       `${examplesPerSecond.toFixed(1)} examples/s, tensors per epoch ${tensorsPerEpoch.join(',')}`,
   );
-  expect(Number.isFinite(firstLoss)).toBe(true);
-  expect(lastLoss).toBeLessThan(firstLoss);
-  expect(testAccuracy).toBeGreaterThanOrEqual(0);
-  expect(testAccuracy).toBeLessThanOrEqual(1);
+  expect(testAccuracy).toBeGreaterThanOrEqual(0.35);
+  expect(lastLoss).toBeLessThan(Math.log(10) - 0.5);
   expect(examplesPerSecond).toBeGreaterThan(0);
   expect(new Set(tensorsPerEpoch).size).toBe(1);
 
-  await expect(page.getByTestId('loss-chart').locator('.recharts-line path.recharts-curve')).toHaveCount(2);
+  // Its settings are the first visit's (seed aside), so the charts draw that PyTorch reference behind it.
+  const lossChart = page.getByTestId('loss-chart');
+  await expect(lossChart.locator('.recharts-legend-item', { hasText: 'PyTorch reference' })).toHaveCount(1);
+  await expect(lossChart.locator('path.recharts-line-curve:not([stroke-dasharray])')).toHaveCount(2);
   expect(foreignRequests).toEqual([]);
 });
