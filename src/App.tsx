@@ -307,6 +307,7 @@ export function App() {
         queue={queue}
         onRun={queue.enqueue}
         controls={view.controls}
+        references={referenceFile}
       />
       <PresetComparison
         runs={history.runs}

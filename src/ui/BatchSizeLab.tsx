@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import type { TrainConfig } from '../config/trainConfig';
 import { DEFAULT_LAB_BATCH_SIZES, labConfigs, labFindings, parseBatchSizes, updatesPerEpoch } from '../experiments/batchLab';
+import type { ReferenceFile } from '../experiments/reference';
 import { type RunRecord, latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, racePlan, sequentialPlan } from '../experiments/runQueue';
 import type { ControlsMode } from './classroom';
@@ -22,6 +23,8 @@ interface Props {
   queue: { pending: QueuedTurn[]; current: QueuedTurn | null };
   onRun(turns: QueuedTurn[]): void;
   controls: ControlsMode;
+  /** The PyTorch references, drawn behind lab runs whose settings have one (a lab at a study scale). */
+  references: ReferenceFile | null;
 }
 
 const labNumber = (group: string | null) => (group?.startsWith(LAB_PREFIX) ? Number(group.slice(LAB_PREFIX.length)) : 0);
@@ -50,7 +53,7 @@ function Option({ label, checked, disabled, onChange }: OptionProps) {
   );
 }
 
-export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue, onRun, controls }: Props) {
+export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue, onRun, controls, references }: Props) {
   const [batchSizesText, setBatchSizesText] = useState(DEFAULT_LAB_BATCH_SIZES);
   const [linearScaling, setLinearScaling] = useState(false);
   const [race, setRace] = useState(true);
@@ -166,7 +169,7 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
             </table>
           </div>
           <div className="lab-charts">
-            <TrainingCharts runs={labRuns} />
+            <TrainingCharts runs={labRuns} references={references} />
             <div className="chart" data-testid="throughput-chart">
               <h3>
                 Examples per second <span className="subtle">(latest epoch, training only)</span>

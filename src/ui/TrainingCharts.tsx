@@ -12,7 +12,7 @@ interface Props {
   /** One run, or several to overlay. */
   runs: RunRecord[];
   /** The shipped PyTorch reference curves, once loaded; each is drawn behind the runs with its settings. */
-  references?: ReferenceFile | null;
+  references: ReferenceFile | null;
 }
 
 /** A single run's reference needs no colour of its own: grey, darker for test than for train accuracy. */
@@ -77,7 +77,7 @@ function PngButton({ chart, kind, title, slug }: PngButtonProps) {
   );
 }
 
-export function TrainingCharts({ runs, references = null }: Props) {
+export function TrainingCharts({ runs, references }: Props) {
   const lossChart = useRef<HTMLDivElement>(null);
   const accuracyChart = useRef<HTMLDivElement>(null);
   const [axis, setAxis] = useState<AxisKind>('epoch');
