@@ -2,7 +2,21 @@ import { type BackendName, FALLBACK_BACKENDS } from '../worker/protocol';
 import type { BackendState, DataState } from '../worker/useTrainingWorker';
 import { formatBytes } from './format';
 
-const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
+const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', wasm: 'wasm', webgl: 'WebGL', cpu: 'CPU' };
+
+const SWITCH_LABELS: Record<BackendName, string> = {
+  webgpu: 'Try WebGPU again',
+  wasm: 'Use wasm (CPU, fast)',
+  webgl: 'Use WebGL',
+  cpu: 'Use CPU',
+};
+
+/**
+ * Training examples per second on wasm over WebGPU on SwiftShader, both in Chromium's worker on one 2-core machine
+ * without a GPU, at 32×32, width ¼, batch norm, batch 32: 47–64 against 3.0 in the app, 40–45 against 2.4 per bare
+ * step (wasm on 2 threads).
+ */
+const WASM_OVER_SWIFTSHADER = 15;
 
 interface Props {
   backend: BackendState;
@@ -22,10 +36,10 @@ function BackendLine({ backend, canSwitch, onSwitch }: Omit<Props, 'data'>) {
             <strong>{BACKEND_LABELS[backend.backend]} is unavailable.</strong> {backend.reason}
           </p>
           <p>
-            You can still train on another backend (much slower):{' '}
+            You can still train on another backend:{' '}
             {FALLBACK_BACKENDS.filter((b) => b !== backend.backend).map((b) => (
               <button key={b} type="button" disabled={!canSwitch} onClick={() => onSwitch(b)}>
-                Use {BACKEND_LABELS[b]}
+                {SWITCH_LABELS[b]}
               </button>
             ))}
           </p>
@@ -47,13 +61,29 @@ function BackendLine({ backend, canSwitch, onSwitch }: Omit<Props, 'data'>) {
               software GPU (SwiftShader): correct but very slow — use a small resolution and width
             </span>
           )}
-          {backend.backend !== 'webgpu' && (
+          {backend.backend === 'wasm' && (
+            <span className="badge" title="XNNPACK kernels on the CPU's cores">
+              CPU backend: the fast choice without a GPU
+            </span>
+          )}
+          {(backend.backend === 'webgl' || backend.backend === 'cpu') && (
             <span className="badge warn">not WebGPU: expect training to be far slower</span>
           )}
           {backend.backend !== 'webgpu' && canSwitch && (
             <button type="button" onClick={() => onSwitch('webgpu')}>
-              Try WebGPU again
+              {SWITCH_LABELS.webgpu}
             </button>
+          )}
+          {adapter?.isSoftware && (
+            <span data-testid="wasm-recommendation">
+              {' '}
+              The wasm backend trains ≈ {WASM_OVER_SWIFTSHADER}× faster here (measured on a 2-core machine).{' '}
+              {canSwitch && (
+                <button type="button" onClick={() => onSwitch('wasm')}>
+                  {SWITCH_LABELS.wasm}
+                </button>
+              )}
+            </span>
           )}
         </p>
       );

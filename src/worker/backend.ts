@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type DeviceFence, immediateFence } from '../train/engine';
+import { registerWasmTrainingKernels } from '../train/wasmKernels';
 import type { AdapterDescription, BackendName, MemoryUse } from './protocol';
 
 export type BackendSetup =
@@ -32,6 +34,57 @@ async function probeWebGpu(): Promise<{ ok: true; info: GPUAdapterInfo } | { ok:
   return { ok: true, info: adapter.info };
 }
 
+/**
+ * The threaded wasm build starts this many workers with the module; XNNPACK asking for more would start new ones
+ * while the calling thread blocks on them.
+ */
+const WASM_PRESTARTED_THREADS = 8;
+
+/**
+ * Starts tfjs's wasm backend with the training kernels. In a browser its binaries come from this origin (Vite emits
+ * them; imported lazily because Node, where tfjs finds them beside its script and runs one thread, cannot load
+ * `?url` modules), and it gets one thread per logical core.
+ */
+async function startWasm(): Promise<boolean> {
+  registerWasmTrainingKernels();
+  if (!tf.env().getBool('IS_BROWSER')) return tf.setBackend('wasm');
+  const [plain, simd, threadedSimd] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+  ]);
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': plain.default,
+    'tfjs-backend-wasm-simd.wasm': simd.default,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedSimd.default,
+  });
+  const cores = navigator.hardwareConcurrency || 1;
+  setThreadsCount(Math.min(cores, WASM_PRESTARTED_THREADS));
+  // tfjs-backend-wasm 4.22 also caps its pool at navigator.hardwareConcurrency / 2 (it assumes two hyperthreads
+  // per core), which leaves a 2-core machine one thread. It reads the figure once, as the module instantiates.
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, value: 2 * cores });
+  try {
+    return await tf.setBackend('wasm');
+  } finally {
+    Reflect.deleteProperty(navigator, 'hardwareConcurrency');
+  }
+}
+
+/** What runs the wasm kernels, shown where a GPU backend shows its adapter. */
+async function describeWasm(): Promise<AdapterDescription> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = getThreadsCount();
+  // SharedArrayBuffer, and so the threaded build, exists only on a cross-origin-isolated page.
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  const why = threads === 1 && !isolated && tf.env().getBool('IS_BROWSER') ? ' (page not cross-origin isolated)' : '';
+  return {
+    vendor: 'WebAssembly',
+    architecture: simd ? 'SIMD' : 'no SIMD',
+    description: `${threads} ${threads === 1 ? 'thread' : 'threads'}${why}`,
+    isSoftware: false,
+  };
+}
+
 /** Selects exactly the backend asked for: tfjs would otherwise fall back silently. */
 export async function setUpBackend(
   name: BackendName,
@@ -44,9 +97,11 @@ export async function setUpBackend(
       if (!probe.ok) return probe;
       adapter = describeAdapter(probe.info);
     }
-    if (!(await tf.setBackend(name))) return { ok: false, reason: `The ${name} backend failed to initialise.` };
+    const started = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
+    if (!started) return { ok: false, reason: `The ${name} backend failed to initialise.` };
     await tf.ready();
     if (tf.getBackend() !== name) return { ok: false, reason: `tfjs started ${tf.getBackend()} instead of ${name}.` };
+    if (name === 'wasm') return { ok: true, adapter: await describeWasm(), fence: immediateFence };
     if (name !== 'webgpu') return { ok: true, adapter, fence: immediateFence };
     const backend = tf.backend() as WebGPUBackend;
     void backend.device.lost.then((info) => onDeviceLost(info.message || info.reason || 'unknown reason'));

@@ -13,9 +13,10 @@ import type { ImportSource } from './importDataset';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
-export const FALLBACK_BACKENDS: readonly BackendName[] = ['webgl', 'cpu'];
+/** wasm first: it needs no GPU, and on the CPU (XNNPACK, SIMD, threads) it far outruns tfjs's plain-JS cpu. */
+export const FALLBACK_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'cpu'];
 
 export interface AdapterDescription {
   vendor: string;

@@ -1,0 +1,281 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectureOf } from '../config/trainConfig';
+import type { ImageDataset, LabelledImages } from '../data/dataset';
+import { seededRandom } from '../data/random';
+import { buildRunNetwork } from '../model/googlenet';
+import { TrainingSession } from './engine';
+import { registerWasmTrainingKernels } from './wasmKernels';
+
+/**
+ * Every comparison here is the largest absolute difference from the cpu backend's result, divided by the largest
+ * magnitude in that result (or by 1 where it is smaller): "to 1e-4" means within 1e-4 of the reference's scale.
+ */
+const TOLERANCE = 1e-4;
+
+function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let difference = 0;
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) {
+    difference = Math.max(difference, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return difference / scale;
+}
+
+/** The model variants the app can build, at the classroom scale (32×32, width ¼). */
+const VARIANTS: Record<string, Partial<ArchitectureOptions>> = {
+  d2l: {},
+  paper: { model: 'paper', auxHeads: true, dropout: true },
+  'factorized 5×5': { factorize5x5: true },
+  'avg-pool branch': { poolBranch: 'avg' },
+  'batch norm': { batchNorm: true },
+  'aux heads': { auxHeads: true },
+};
+
+type Shape4 = [number, number, number, number];
+type Padding = 'same' | 'valid';
+
+interface ConvCase {
+  layer: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: number;
+  pad: Padding | tf.backend_util.ExplicitPadding;
+}
+
+interface MatMulCase {
+  layer: string;
+  a: [number, number];
+  b: [number, number];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+const BATCH = 2;
+
+/** Batch norm's gradient tiles a per-channel [1, 1, 1, C] tensor over the layer's activation. */
+interface TileCase {
+  layer: string;
+  x: Shape4;
+  reps: Shape4;
+}
+
+/** The layers of every variant whose gradients use the kernels, as the model builder makes them (one per shape). */
+function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCase[] } {
+  const convs = new Map<string, ConvCase>();
+  const matMuls = new Map<string, MatMulCase>();
+  const tiles = new Map<string, TileCase>();
+  for (const [variant, architecture] of Object.entries(VARIANTS)) {
+    const config = { ...DEFAULT_CONFIG, ...architecture, resolution: 32, width: 0.25 };
+    const model = buildRunNetwork({ ...config, ...architectureOf(config) });
+    for (const layer of model.layers) {
+      const kind = layer.getClassName();
+      if (kind !== 'Conv2D' && kind !== 'Dense' && kind !== 'BatchNormalization') continue;
+      const [, ...inShape] = (layer.input as tf.SymbolicTensor).shape;
+      const settings = layer.getConfig();
+      const name = `${variant}: ${layer.name}`;
+      if (kind === 'BatchNormalization') {
+        const [h, w, c] = inShape as [number, number, number];
+        tiles.set(JSON.stringify(inShape), { layer: name, x: [1, 1, 1, c], reps: [BATCH, h, w, 1] });
+      } else if (kind === 'Conv2D') {
+        const [h, w, cin] = inShape as [number, number, number];
+        const [kh, kw] = settings.kernelSize as [number, number];
+        const [strides] = settings.strides as [number, number];
+        const filter: Shape4 = [kh, kw, cin, settings.filters as number];
+        const key = JSON.stringify([h, w, filter, strides, settings.padding]);
+        if (!convs.has(key)) convs.set(key, { layer: name, x: [BATCH, h, w, cin], filter, strides, pad: settings.padding as Padding });
+      } else {
+        const [units, inputs] = [settings.units as number, inShape[0]!];
+        // The two products of a dense layer's gradient: dy·Wᵀ and xᵀ·dy.
+        for (const product of [
+          { a: [BATCH, units], b: [inputs, units], transposeA: false, transposeB: true },
+          { a: [BATCH, inputs], b: [BATCH, units], transposeA: true, transposeB: false },
+        ] as const) {
+          const key = JSON.stringify(product);
+          if (!matMuls.has(key)) matMuls.set(key, { layer: name, ...product, a: [...product.a], b: [...product.b] });
+        }
+      }
+    }
+    model.dispose();
+  }
+  return { convs: [...convs.values()], matMuls: [...matMuls.values()], tiles: [...tiles.values()] };
+}
+
+/** Paddings no model layer uses but the kernels must get right: TF's uneven 'same', strides that leave rows over. */
+const EDGE_CASES: ConvCase[] = [
+  { layer: '3×3/2 same, even input', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { layer: '3×3/2 valid, rows left over', x: [2, 10, 9, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'valid' },
+  { layer: '1×1/2 valid', x: [2, 7, 7, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid' },
+  { layer: '5×5/3 uneven explicit', x: [1, 11, 12, 2], filter: [5, 5, 2, 3], strides: 3, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { layer: '1×1/1 explicit', x: [2, 4, 5, 3], filter: [1, 1, 3, 4], strides: 1, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  { layer: '7×7/2 same', x: [2, 16, 16, 1], filter: [7, 7, 1, 4], strides: 2, pad: 'same' },
+];
+
+function randomValues(size: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  return Float32Array.from({ length: size }, () => random() * 2 - 1);
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function convOutput(c: ConvCase): Shape4 {
+  return tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape as Shape4;
+}
+
+/** Both gradients of one convolution, through the kernels the active backend has registered. */
+function convGradients(c: ConvCase, seed: number): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(randomValues(sizeOf(c.x), seed), c.x);
+    const filter = tf.tensor4d(randomValues(sizeOf(c.filter), seed + 1), c.filter);
+    const outShape = convOutput(c);
+    const dy = tf.tensor4d(randomValues(sizeOf(outShape), seed + 2), outShape);
+    const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+    const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: c.filter }) as tf.Tensor;
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: c.x }) as tf.Tensor;
+    return [dW.dataSync() as Float32Array, dx.dataSync() as Float32Array];
+  });
+}
+
+function matMul(c: MatMulCase, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const a = tf.tensor2d(randomValues(sizeOf(c.a), seed), c.a);
+    const b = tf.tensor2d(randomValues(sizeOf(c.b), seed + 1), c.b);
+    return tf.matMul(a, b, c.transposeA, c.transposeB).dataSync() as Float32Array;
+  });
+}
+
+function tile(c: TileCase, seed: number): Float32Array {
+  return tf.tidy(() => tf.tile(tf.tensor4d(randomValues(sizeOf(c.x), seed), c.x), c.reps).dataSync() as Float32Array);
+}
+
+/** Runs `compute` on cpu, then on wasm. */
+async function onBoth<T>(compute: () => T): Promise<{ cpu: T; wasm: T }> {
+  await tf.setBackend('cpu');
+  const cpu = compute();
+  await tf.setBackend('wasm');
+  const wasm = compute();
+  return { cpu, wasm };
+}
+
+registerWasmTrainingKernels();
+// The cases below are read from built models while the tests are collected.
+await tf.setBackend('cpu');
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('wasm training kernels', () => {
+  const { convs, matMuls, tiles } = layerCases();
+
+  it('cover every convolution shape of every model variant, the stride-2 stem included', () => {
+    expect(convs.some((c) => c.filter[0] === 7 && c.strides === 2 && c.pad === 'valid')).toBe(true);
+    expect(convs.some((c) => c.filter[0] === 5)).toBe(true);
+    expect(convs.some((c) => c.x[3] === 3)).toBe(true); // the paper's RGB stem
+    expect(convs.length).toBeGreaterThan(20);
+    expect(tiles.length).toBeGreaterThan(5);
+  });
+
+  it.each([...convs, ...EDGE_CASES].map((c, i) => [c.layer, c, i] as const))(
+    'Conv2DBackpropFilter and Conv2DBackpropInput equal cpu to 1e-4: %s',
+    async (_, c, i) => {
+      const { cpu, wasm } = await onBoth(() => convGradients(c, 100 * i));
+      expect(scaledError(wasm[0]!, cpu[0]!), 'weight gradient').toBeLessThan(TOLERANCE);
+      expect(scaledError(wasm[1]!, cpu[1]!), 'input gradient').toBeLessThan(TOLERANCE);
+    },
+  );
+
+  it.each(matMuls.map((c, i) => [`${c.layer} ${c.transposeA ? 'aᵀ·b' : 'a·bᵀ'}`, c, i] as const))(
+    'BatchMatMul with a transposed operand equals cpu to 1e-4: %s',
+    async (_, c, i) => {
+      const { cpu, wasm } = await onBoth(() => matMul(c, 100 * i));
+      expect(scaledError(wasm, cpu)).toBeLessThan(TOLERANCE);
+    },
+  );
+
+  // The last is no broadcast, and keeps the built-in kernel.
+  const tileCases: TileCase[] = [...tiles, { layer: 'general tiling', x: [2, 3, 1, 4], reps: [2, 1, 3, 2] }];
+  it.each(tileCases.map((c, i) => [c.layer, c, i] as const))('Tile equals cpu exactly: %s', async (_, c, i) => {
+    const { cpu, wasm } = await onBoth(() => tile(c, 100 * i));
+    expect(scaledError(wasm, cpu)).toBe(0);
+  });
+
+  it('frees every intermediate it makes in the wasm heap', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const before = { tensors: tf.memory().numTensors, data: backend.numDataIds() };
+    for (const c of [...convs.slice(0, 4), ...EDGE_CASES]) convGradients(c, 1);
+    for (const c of matMuls.slice(0, 2)) matMul(c, 1);
+    for (const c of tileCases.slice(-2)) tile(c, 1);
+    expect({ tensors: tf.memory().numTensors, data: backend.numDataIds() }).toEqual(before);
+  });
+});
+
+/** Pixels and labels from a seed: the step's arithmetic, not the images, is under test. */
+function syntheticDataset(count: number, side: number, seed: number): ImageDataset {
+  const random = seededRandom(seed);
+  const split = (): LabelledImages => ({
+    count,
+    images: Uint8Array.from({ length: count * side * side }, () => Math.floor(random() * 256)),
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+  });
+  return { classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), side, channels: 1, train: split(), test: split() };
+}
+
+const STEP: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  batchSize: 4,
+  learningRate: 0.1,
+  trainSubset: 4,
+  testSubset: 4,
+  resolution: 32,
+  width: 0.125,
+};
+
+/** One training step from the seed's weights: the loss, the weights before, and the weights after. */
+async function trainOneStep(config: TrainConfig, data: ImageDataset) {
+  const session = new TrainingSession(config, data);
+  try {
+    const before = (await session.readState()).weights;
+    const step = session.trainStep(Int32Array.from({ length: config.batchSize }, (_, i) => i));
+    const loss = (await step.loss.data())[0]!;
+    step.dispose();
+    return { loss, before, after: (await session.readState()).weights };
+  } finally {
+    session.dispose();
+  }
+}
+
+describe('a training step on wasm', () => {
+  const data = syntheticDataset(16, 28, 7);
+
+  it.each(Object.entries(VARIANTS))('equals the cpu backend’s step to 1e-4: %s', async (_, architecture) => {
+    // Batch norm over 4 images normalises stage 5's 1×1 maps over 4 values: rounding alone then moves the step by
+    // more than 1e-4 (weights scaled by 1 ± 1e-7 move cpu's own updated weights by 4e-4; at batch 16 by 2.5e-5).
+    const batchSize = architecture.batchNorm ? 16 : STEP.batchSize;
+    const config = { ...STEP, ...architecture, batchSize, trainSubset: batchSize };
+    await tf.setBackend('cpu');
+    const cpu = await trainOneStep(config, data);
+    await tf.setBackend('wasm');
+    const tensorsBefore = tf.memory().numTensors;
+    const wasm = await trainOneStep(config, data);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+
+    expect(Number.isFinite(cpu.loss)).toBe(true);
+    expect(Math.abs(wasm.loss - cpu.loss) / Math.max(1, Math.abs(cpu.loss))).toBeLessThan(TOLERANCE);
+    expect(wasm.after.length).toBe(cpu.after.length);
+    cpu.after.forEach((expected, i) => {
+      expect(scaledError(wasm.before[i]!, cpu.before[i]!), `initial weight ${i}`).toBe(0);
+      expect(scaledError(wasm.after[i]!, expected), `updated weight ${i}`).toBeLessThan(TOLERANCE);
+    });
+    // The update itself (lr × gradient), on the scale of its largest entry: the weights alone would hide it.
+    const update = (after: Float32Array[], before: Float32Array[]) => after.map((w, i) => w.map((v, j) => v - before[i]![j]!));
+    const [wasmUpdate, cpuUpdate] = [update(wasm.after, wasm.before), update(cpu.after, cpu.before)];
+    const largest = Math.max(...cpuUpdate.map((u) => Math.max(...u.map(Math.abs))));
+    expect(largest).toBeGreaterThan(0);
+    const worst = Math.max(...cpuUpdate.map((u, i) => Math.max(...u.map((v, j) => Math.abs(v - wasmUpdate[i]![j]!)))));
+    expect(worst / largest).toBeLessThan(TOLERANCE);
+  });
+});
