@@ -1,13 +1,14 @@
 import type { ConfigDraft, TrainConfig } from '../config/trainConfig';
 import { SOFTWARE_ADAPTER_RATES, estimatedSeconds, runWork, studyWork } from '../experiments/estimate';
-import { FIRST_VISIT_CONFIG, SCALE_NAMES, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
+import { FIRST_VISIT_CONFIG, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
 import { formatSeconds } from './format';
 
 const FIRST_VISIT_KEYS = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
 const isFirstVisit = (config: TrainConfig) => FIRST_VISIT_KEYS.every((key) => config[key] === FIRST_VISIT_CONFIG[key]);
 const firstVisitSettings: Partial<TrainConfig> = Object.fromEntries(FIRST_VISIT_KEYS.map((key) => [key, FIRST_VISIT_CONFIG[key]]));
 
-const SCALE_BUTTONS: Record<StudyScale, string> = { classroom: 'Classroom', reduced: 'Reduced', faithful: 'Faithful d2l' };
+/** Smallest first, as a newcomer should meet them. */
+const SCALE_BUTTONS: [StudyScale, string][] = [['classroom', 'Classroom'], ['reduced', 'Reduced'], ['faithful', 'Faithful d2l']];
 
 interface Props {
   draft: ConfigDraft;
@@ -33,7 +34,7 @@ export function ScaleChooser({ draft, config, softwareAdapter, editable, onApply
         <button type="button" disabled={!editable} aria-pressed={current === 'quick'} onClick={() => onApply(firstVisitSettings)}>
           Quick start
         </button>
-        {SCALE_NAMES.map((scale) => (
+        {SCALE_BUTTONS.map(([scale, label]) => (
           <button
             key={scale}
             type="button"
@@ -42,7 +43,7 @@ export function ScaleChooser({ draft, config, softwareAdapter, editable, onApply
             title={STUDY_SCALES[scale].label}
             onClick={() => onApply(settingsAtScale(scale, draft))}
           >
-            {SCALE_BUTTONS[scale]}
+            {label}
           </button>
         ))}
       </div>
