@@ -1,21 +1,39 @@
+import type { TrainConfig } from '../config/trainConfig';
+import type { EpochReport } from '../train/engine';
 import type { BenchCase, BenchRow } from './benchmark';
-import type { BenchReply, BenchRequest } from './benchWorker';
+import type { FromBenchWorker, ReproductionNote, ToBenchWorker } from './protocol';
 
 declare global {
   interface Window {
     runBenchmark(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<void>;
+    runReproduction(config: TrainConfig, onEpoch: (report: EpochReport) => void, onNote: (note: ReproductionNote) => void): Promise<void>;
   }
 }
 
-window.runBenchmark = (cases, onRow) =>
-  new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./benchWorker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (event: MessageEvent<BenchReply>) => {
+/** One request to a fresh worker, which is ended with it: each run starts from a clean tfjs and device. */
+function inWorker(request: ToBenchWorker, onReply: (reply: Exclude<FromBenchWorker, { type: 'done' | 'error' }>) => void): Promise<void> {
+  const worker = new Worker(new URL('./benchWorker.ts', import.meta.url), { type: 'module' });
+  return new Promise<void>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<FromBenchWorker>) => {
       const reply = event.data;
-      if (reply.type === 'row') onRow(reply.row);
-      else if (reply.type === 'done') resolve();
-      else reject(new Error(reply.message));
+      if (reply.type === 'done') resolve();
+      else if (reply.type === 'error') reject(new Error(reply.message));
+      else onReply(reply);
     };
     worker.onerror = (event) => reject(new Error(event.message || 'the benchmark worker crashed'));
-    worker.postMessage({ cases, dataBaseUrl: '/data/fashion-mnist' } satisfies BenchRequest);
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
+}
+
+const dataBaseUrl = '/data/fashion-mnist';
+
+window.runBenchmark = (cases, onRow) =>
+  inWorker({ type: 'benchmark', cases, dataBaseUrl }, (reply) => {
+    if (reply.type === 'row') onRow(reply.row);
+  });
+
+window.runReproduction = (config, onEpoch, onNote) =>
+  inWorker({ type: 'reproduce', config, dataBaseUrl }, (reply) => {
+    if (reply.type === 'epoch') onEpoch(reply.report);
+    else if (reply.type !== 'row') onNote(reply);
   });

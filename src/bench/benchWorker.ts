@@ -1,25 +1,49 @@
 import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
-import { type BenchCase, type BenchRow, benchmarkCase } from './benchmark';
-import { createProbes } from './probes';
-
-export type BenchRequest = { cases: BenchCase[]; dataBaseUrl: string };
-export type BenchReply = { type: 'row'; row: BenchRow } | { type: 'done' } | { type: 'error'; message: string };
+import { setUpBackend } from '../worker/backend';
+import { assertNever } from '../worker/protocol';
+import { benchmarkCase } from './benchmark';
+import { adapterLabel, createProbes } from './probes';
+import type { FromBenchWorker, ToBenchWorker } from './protocol';
+import { trainForReproduction } from './reproduceRun';
 
 interface WorkerScope {
-  postMessage(message: BenchReply): void;
-  onmessage: ((event: MessageEvent<BenchRequest>) => void) | null;
+  postMessage(message: FromBenchWorker): void;
+  onmessage: ((event: MessageEvent<ToBenchWorker>) => void) | null;
 }
 const scope = self as unknown as WorkerScope;
+
+async function handle(request: ToBenchWorker): Promise<void> {
+  switch (request.type) {
+    case 'benchmark': {
+      const probes = await createProbes('chromium', 'webgpu');
+      if ('error' in probes) throw new Error(probes.error);
+      const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
+      for (const benchCase of request.cases) {
+        scope.postMessage({ type: 'row', row: await benchmarkCase(benchCase, data, probes) });
+      }
+      return;
+    }
+    case 'reproduce': {
+      const setup = await setUpBackend('webgpu');
+      if (!setup.ok) throw new Error(setup.reason);
+      scope.postMessage({ type: 'backend', adapter: adapterLabel(setup.adapter, 'webgpu') });
+      const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
+      await trainForReproduction(request.config, data, setup, {
+        onWarmup: (seconds) => scope.postMessage({ type: 'warmup', seconds }),
+        onBatchLoss: (sample) => scope.postMessage({ type: 'batch', sample }),
+        onEpoch: (report) => scope.postMessage({ type: 'epoch', report }),
+      });
+      return;
+    }
+    default:
+      assertNever(request);
+  }
+}
 
 /** Runs in a dedicated worker, as the app's training does, so the figures are the app's. */
 scope.onmessage = async (event) => {
   try {
-    const probes = await createProbes('chromium', 'webgpu');
-    if ('error' in probes) throw new Error(probes.error);
-    const data = await loadFashionMnist(fetchSource(event.data.dataBaseUrl));
-    for (const benchCase of event.data.cases) {
-      scope.postMessage({ type: 'row', row: await benchmarkCase(benchCase, data, probes) });
-    }
+    await handle(event.data);
     scope.postMessage({ type: 'done' });
   } catch (error) {
     scope.postMessage({ type: 'error', message: (error as Error).message });

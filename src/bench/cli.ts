@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { loadFashionMnist } from '../data/fashionMnist';
 import { type BenchCase, type BenchRow, benchmarkCase } from './benchmark';
 import { BENCH_MODELS, type BenchModel, DEFAULT_PLAN, casesFor } from './cases';
+import { withBenchPage } from './chromium';
+import { installDawn } from './dawn';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -64,49 +66,19 @@ function printRow(row: BenchRow, index: number): void {
 }
 
 async function runInChromium(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<string> {
-  const { createServer } = await import('vite');
-  const { chromium } = await import('@playwright/test');
-  const server = await createServer({
-    configFile: new URL('vite.config.ts', ROOT).pathname,
-    root: ROOT.pathname,
-    logLevel: 'warn',
-    // No watching: an edit in the tree must not reload the page in the middle of a measurement.
-    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    // Pre-bundled up front: otherwise Vite finds them in the worker, re-optimises and reloads the page mid-run.
-    optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
-  });
-  await server.listen();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  try {
-    const page = await browser.newPage();
+  const { browser } = await withBenchPage(async (page) => {
     await page.exposeFunction('reportBenchRow', onRow);
-    await page.goto(`${server.resolvedUrls!.local[0]}src/bench/bench.html`);
     await page.evaluate(
       (benchCases) => window.runBenchmark(benchCases, (row) => (window as unknown as { reportBenchRow(r: BenchRow): void }).reportBenchRow(row)),
       cases,
     );
-    return `Chromium ${browser.version()}`;
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
+  return browser;
 }
 
 /** Dawn's WebGPU in Node: the same engine and backend code, with navigator.gpu provided by the webgpu package. */
 async function runInNode(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<string> {
-  const { create, globals } = await import('webgpu');
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  await installDawn();
   const { createProbes } = await import('./probes');
   const probes = await createProbes('node', 'webgpu');
   if ('error' in probes) fail(`no usable WebGPU adapter in Node (Dawn): ${probes.error}`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { memoryUse, setUpBackend } from '../worker/backend';
-import type { BackendName } from '../worker/protocol';
+import type { AdapterDescription, BackendName } from '../worker/protocol';
 import type { BenchProbes } from './benchmark';
 
 /** Counts calls to one method of an object while `run` executes, then restores it. */
@@ -19,17 +19,20 @@ function countCalls<T extends object, K extends keyof T>(target: T, method: K, r
   return calls;
 }
 
+/** The adapter in words, or the backend's name where there is no adapter (cpu, webgl). */
+export const adapterLabel = (adapter: AdapterDescription | null, backend: BackendName): string =>
+  adapter ? [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') : backend;
+
 /** Sets up a backend exactly as the worker does and returns the hooks the benchmark measures with. */
 export async function createProbes(runtime: string, backendName: BackendName): Promise<BenchProbes | { error: string }> {
   const setup = await setUpBackend(backendName);
   if (!setup.ok) return { error: setup.reason };
   const backend = tf.backend();
   const isWebGpu = backendName === 'webgpu';
-  const adapter = setup.adapter;
   return {
     runtime,
     backend: backendName,
-    adapter: adapter ? [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') : backendName,
+    adapter: adapterLabel(setup.adapter, backendName),
     fence: setup.fence,
     countDispatches: (run) =>
       isWebGpu && typeof GPUComputePassEncoder !== 'undefined'

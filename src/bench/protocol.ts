@@ -1,0 +1,22 @@
+import type { TrainConfig } from '../config/trainConfig';
+import type { BatchLossSample, EpochReport } from '../train/engine';
+import type { BenchCase, BenchRow } from './benchmark';
+
+/** Messages between the benchmark page and its worker; types only, imported by both sides. */
+
+export type ToBenchWorker =
+  | { type: 'benchmark'; cases: BenchCase[]; dataBaseUrl: string }
+  | { type: 'reproduce'; config: TrainConfig; dataBaseUrl: string };
+
+export type FromBenchWorker =
+  | { type: 'row'; row: BenchRow }
+  /** The backend a reproduction trains on, in words (adapter vendor · architecture · description). */
+  | { type: 'backend'; adapter: string }
+  | { type: 'warmup'; seconds: number }
+  | { type: 'batch'; sample: BatchLossSample }
+  | { type: 'epoch'; report: EpochReport }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
+
+/** What a reproduction's worker says besides its epochs: the adapter, the first step's time, the live loss. */
+export type ReproductionNote = Extract<FromBenchWorker, { type: 'backend' | 'warmup' | 'batch' }>;
