@@ -101,10 +101,11 @@ describe('parseReproduceArgs', () => {
     expect(refusal('--run', '1', '--seeds', '1,,2')).toContain('not "1,,2"');
     expect(refusal('--run', '1', '--seeds=-1')).toContain('not "-1"');
     expect(refusal('--run', '1', '--seeds', '2,2')).toBe('--seeds lists a seed twice: "2,2"');
-    expect(refusal('--run', '1', '--runtime', 'wasm')).toBe(
-      'unknown runtime "wasm"; choose node (tfjs cpu), dawn (WebGPU in Node) or chromium (WebGPU in the browser)',
+    expect(refusal('--run', '1', '--runtime', 'webgl')).toBe(
+      'unknown runtime "webgl"; choose node (tfjs cpu), wasm (tfjs wasm in Node), dawn (WebGPU in Node) or chromium (WebGPU in the browser)',
     );
     expect(parse('--run', '1', '--runtime', 'dawn').runtime).toBe('dawn');
+    expect(parse('--run', '1', '--runtime', 'wasm').runtime).toBe('wasm');
     expect(refusal('--run', '1', '--epochs', '3')).toMatch(/Unknown option '--epochs'/);
   });
 });

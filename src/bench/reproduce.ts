@@ -5,7 +5,7 @@
  * of final test accuracy. A measurement, not a test: it never fails on a gap, only on a mistake.
  *
  *   npm run reproduce -- --run first-visit|<preset id>|<1-5> [--scale classroom|reduced|faithful]
- *                        [--seeds 1,2,3] [--runtime node|dawn|chromium] [--reference FILE] [--json FILE]
+ *                        [--seeds 1,2,3] [--runtime node|wasm|dawn|chromium] [--reference FILE] [--json FILE]
  *
  *   --run       first-visit (what a first visit shows), or a d2l preset: its id (d2l-lr0.05-bs64) or its number
  *               in the study, 1–5
@@ -13,7 +13,8 @@
  *   --seeds     one app run per seed (default 1,2,3); each is paired with the reference of the same seed, or,
  *               where the file has none, another seed's (the table says which)
  *   --runtime   node (default): tfjs's cpu backend, deterministic but slow (≈ 3 examples/s at the classroom size,
- *               one core); dawn: WebGPU in Node through Dawn (the webgpu package), for a GPU server without a
+ *               one core); wasm: tfjs's wasm backend with the app's gradient kernels (one thread in Node, tens of
+ *               times faster than cpu); dawn: WebGPU in Node through Dawn (the webgpu package), for a GPU server without a
  *               browser; chromium: headless Chromium on WebGPU, in the benchmark's worker
  *   --reference the reference file (default public/reference/pytorch-reference.json)
  *   --json      also write every figure to FILE
@@ -84,8 +85,8 @@ class SeedRecorder {
 
 type TrainSeed = (plan: SeedPlan) => Promise<SeedResult>;
 
-/** tfjs's cpu backend, or WebGPU through Dawn: the same set-up the worker makes, without a browser. */
-async function inNode(backend: 'cpu' | 'webgpu', use: (train: TrainSeed) => Promise<void>): Promise<void> {
+/** tfjs's cpu or wasm backend, or WebGPU through Dawn: the same set-up the worker makes, without a browser. */
+async function inNode(backend: 'cpu' | 'wasm' | 'webgpu', use: (train: TrainSeed) => Promise<void>): Promise<void> {
   if (backend === 'webgpu') await installDawn();
   // Imported only now: tfjs's WebGPU backend registers itself on import, and only where navigator.gpu exists.
   const [{ setUpBackend }, { adapterLabel }] = await Promise.all([import('../worker/backend'), import('./probes')]);
@@ -94,7 +95,7 @@ async function inNode(backend: 'cpu' | 'webgpu', use: (train: TrainSeed) => Prom
   const dir = new URL('public/data/fashion-mnist/', ROOT);
   const data = await loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dir))));
   const runtime =
-    backend === 'cpu' ? `tfjs cpu in Node ${process.version}` : `WebGPU (${adapterLabel(setup.adapter, backend)}) in Node ${process.version} with Dawn`;
+    backend !== 'webgpu' ? `tfjs ${backend} in Node ${process.version}` : `WebGPU (${adapterLabel(setup.adapter, backend)}) in Node ${process.version} with Dawn`;
   await use(async (plan) => {
     const recorder = new SeedRecorder(plan);
     await trainForReproduction(plan.config, data, setup, {
@@ -158,7 +159,7 @@ async function main(options: ReproduceOptions): Promise<void> {
     }
   };
   if (options.runtime === 'chromium') await inChromium(runAll);
-  else await inNode(options.runtime === 'node' ? 'cpu' : 'webgpu', runAll);
+  else await inNode(options.runtime === 'node' ? 'cpu' : options.runtime === 'wasm' ? 'wasm' : 'webgpu', runAll);
 
   const bands = bandsOf(results, references);
   console.log(bandsReport(bands));

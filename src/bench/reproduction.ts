@@ -23,8 +23,8 @@ import type { EpochReport } from '../train/engine';
 export type RunChoice = { kind: 'first-visit' } | { kind: 'preset'; preset: StudyPreset; scale: StudyScale };
 
 /** node: tfjs's cpu backend; dawn: WebGPU in Node (the webgpu package); chromium: WebGPU in headless Chromium. */
-export type ReproduceRuntime = 'node' | 'dawn' | 'chromium';
-const RUNTIMES: readonly ReproduceRuntime[] = ['node', 'dawn', 'chromium'];
+export type ReproduceRuntime = 'node' | 'wasm' | 'dawn' | 'chromium';
+const RUNTIMES: readonly ReproduceRuntime[] = ['node', 'wasm', 'dawn', 'chromium'];
 
 export interface ReproduceOptions {
   run: RunChoice;
@@ -103,7 +103,7 @@ export function parseReproduceArgs(argv: string[]): ReproduceOptions | 'help' {
   const runtime = RUNTIMES.find((r) => r === values.runtime);
   if (runtime === undefined) {
     throw new ReproduceError(
-      `unknown runtime "${values.runtime}"; choose node (tfjs cpu), dawn (WebGPU in Node) or chromium (WebGPU in the browser)`,
+      `unknown runtime "${values.runtime}"; choose node (tfjs cpu), wasm (tfjs wasm in Node), dawn (WebGPU in Node) or chromium (WebGPU in the browser)`,
     );
   }
   return { run, seeds, runtime, referencePath: values.reference, json: values.json ?? null };
