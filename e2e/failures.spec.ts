@@ -59,3 +59,38 @@ test('soak: twenty short runs in one page leave the same tensors and device memo
   // The first runs fill WebGPU's buffer pool; from then on every run must leave exactly the same behind.
   expect(new Set(levels.slice(2)).size).toBe(1);
 });
+
+test('a worker that dies while a model save is pending: the save fails with the reason, and a fresh worker takes the next', async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await app.open({ bs: 8, lr: 0.05, epochs: 1, train: 32, test: 16, res: 16, width: 0.0625, seed: 9 }, true);
+  await app.expectWebGpuReady();
+  await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const trainingWorker = page.workers().find((w) => w.url().includes('training.worker'));
+  expect(trainingWorker).toBeDefined();
+  // The worker swallows its answer to the save and dies instead, as a crash in the middle of the request would.
+  await trainingWorker!.evaluate(() => {
+    const scope = globalThis as unknown as { postMessage(message: unknown, transfer?: Transferable[]): void };
+    const post = scope.postMessage.bind(scope);
+    scope.postMessage = (message, transfer) => {
+      const type = (message as { type?: string } | null)?.type;
+      if (type === 'model-saved' || type === 'model-failed') {
+        setTimeout(() => {
+          throw new Error('simulated crash during save');
+        });
+        return;
+      }
+      post(message, transfer);
+    };
+  });
+  const models = page.getByRole('region', { name: 'Models' });
+  const save = models.getByRole('button', { name: /Save the run on the charts/ });
+  const status = models.getByTestId('models-status');
+  await save.click();
+  await expect(status).toContainText('The training worker crashed', { timeout: 60_000 });
+  await expect(status).toContainText('simulated crash during save');
+
+  await expect(page.getByTestId('data-ready')).toBeVisible({ timeout: 120_000 });
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(status).toContainText('Saved "', { timeout: 60_000 });
+});

@@ -203,19 +203,25 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           assertNever(message);
       }
     };
+    const predictions = pendingPredictions.current;
+    // A request the dead worker held would otherwise wait forever: each gets an answer, the error.
+    const rejectPending = (reason: string) => {
+      for (const request of predictions.values()) request.reject(new Error(reason));
+      predictions.clear();
+      settleModelRequest((request) => request.reject(new Error(reason)));
+    };
     worker.onerror = (event) => {
       event.preventDefault();
       const reason = `The training worker crashed (${event.message || 'unknown error'}); a fresh worker is starting.`;
+      rejectPending(reason);
       if (activeRunRef.current !== null) failActiveRun(reason);
-      else setBackend({ status: 'failed', backend: backendName, reason });
+      else replaceWorker();
     };
     send({ type: 'init', backend: backendName, dataBaseUrl: DATA_BASE_URL });
-    const predictions = pendingPredictions.current;
     return () => {
       worker.terminate();
       workerRef.current = null;
-      for (const request of predictions.values()) request.reject(new Error('The worker restarted; try again.'));
-      predictions.clear();
+      rejectPending('The worker restarted; try again.');
     };
   }, [backendName, generation, dispatch]);
 
