@@ -1,7 +1,7 @@
 import type { ConfigDraft, TrainConfig } from '../config/trainConfig';
 import { SOFTWARE_ADAPTER_RATES, estimatedSeconds, runWork, studyWork } from '../experiments/estimate';
 import { FIRST_VISIT_CONFIG, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
-import { formatSeconds } from './format';
+import { formatEstimate } from './format';
 
 const FIRST_VISIT_KEYS = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
 const isFirstVisit = (config: TrainConfig) => FIRST_VISIT_KEYS.every((key) => config[key] === FIRST_VISIT_CONFIG[key]);
@@ -26,7 +26,7 @@ interface Props {
  */
 export function ScaleChooser({ draft, config, softwareAdapter, editable, onApply }: Props) {
   const current = config === null ? undefined : isFirstVisit(config) ? 'quick' : scaleOf(config);
-  const here = (work: number, scale: StudyScale) => formatSeconds(estimatedSeconds(work, SOFTWARE_ADAPTER_RATES[scale]));
+  const here = (work: number, scale: StudyScale) => formatEstimate(estimatedSeconds(work, SOFTWARE_ADAPTER_RATES[scale]));
   return (
     <section className="panel scales" aria-label="Scale">
       <div className="toolbar" role="group" aria-label="Scale">

@@ -15,3 +15,15 @@ export function formatSeconds(seconds: number | undefined): string {
 export function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 }
+
+/** A rough duration, for estimates: rounded to a unit that does not pretend to more precision than it has. */
+export function formatEstimate(seconds: number): string {
+  const minutes = seconds / 60;
+  const hours = minutes / 60;
+  const days = hours / 24;
+  if (seconds < 90) return `about ${Math.round(seconds)} s`;
+  if (minutes < 90) return `about ${Math.round(minutes)} min`;
+  if (hours < 48) return `about ${Number(hours.toFixed(hours < 10 ? 1 : 0))} h`;
+  if (days < 365) return `about ${Math.round(days)} days`;
+  return `about ${Number((days / 365).toFixed(1))} years`;
+}
