@@ -5,7 +5,9 @@ import type { BenchCase } from './benchmark';
 export const BENCH_MODELS = {
   faithful: { resolution: 96, width: 1 },
   reduced: { resolution: 32, width: 0.25 },
-} as const satisfies Record<string, Pick<TrainConfig, 'resolution' | 'width'>>;
+  /** The Classroom scale: the reduced network with batch norm. */
+  classroom: { resolution: 32, width: 0.25, batchNorm: true },
+} as const satisfies Record<string, Pick<TrainConfig, 'resolution' | 'width'> & Partial<TrainConfig>>;
 
 export type BenchModel = keyof typeof BENCH_MODELS;
 
@@ -23,7 +25,7 @@ export interface BenchPlan {
  */
 export const DEFAULT_PLAN: BenchPlan = {
   models: ['reduced', 'faithful'],
-  batches: { reduced: [8, 32], faithful: [2] },
+  batches: { reduced: [8, 32], faithful: [2], classroom: [32] },
   steps: 3,
 };
 

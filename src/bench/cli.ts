@@ -5,6 +5,10 @@
  *   npm run bench -- [--runtime chromium|node] [--models reduced,faithful] [--batches 8,32] [--steps 3] [--json FILE]
  *
  * Without --batches: the reduced model at batches 8 and 32, the faithful one at 2 (see DEFAULT_PLAN).
+ *
+ * --tune (Chromium): times the WebGPU weight-gradient strategies on every convolution of each case's model, writes
+ * src/train/weightGradientTable.json, then times the step on all-built-in kernels and with the table, e.g.
+ *   npm run bench -- --tune --models classroom --batches 32
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +18,7 @@ import { type BenchCase, type BenchRow, benchmarkCase } from './benchmark';
 import { BENCH_MODELS, type BenchModel, DEFAULT_PLAN, casesFor } from './cases';
 import { withBenchPage } from './chromium';
 import { installDawn } from './dawn';
+import { tuneWeightGradients } from './tune';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -24,6 +29,7 @@ const { values: args } = parseArgs({
     batches: { type: 'string' },
     steps: { type: 'string', default: String(DEFAULT_PLAN.steps) },
     json: { type: 'string' },
+    tune: { type: 'boolean', default: false },
   },
 });
 
@@ -42,7 +48,7 @@ function planFromArgs(): BenchCase[] {
   if (args.batches === undefined) return casesFor({ ...DEFAULT_PLAN, models: models as BenchModel[], steps });
   const batches = args.batches.split(',').map(Number);
   if (batches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--batches must be positive integers, not "${args.batches}"`);
-  return casesFor({ models: models as BenchModel[], batches: { reduced: batches, faithful: batches }, steps });
+  return casesFor({ models: models as BenchModel[], batches: { reduced: batches, faithful: batches, classroom: batches }, steps });
 }
 
 const COLUMNS: [string, (r: BenchRow) => string][] = [
@@ -89,6 +95,11 @@ async function runInNode(cases: BenchCase[], onRow: (row: BenchRow) => void): Pr
 }
 
 const cases = planFromArgs();
+if (args.tune) {
+  if (args.runtime !== 'chromium') fail('--tune runs in Chromium only');
+  await tuneWeightGradients(cases, args.json);
+  process.exit(0);
+}
 const rows: BenchRow[] = [];
 const onRow = (row: BenchRow) => {
   printRow(row, rows.length);

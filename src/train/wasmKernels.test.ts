@@ -6,23 +6,13 @@ import { seededRandom } from '../data/random';
 import { buildRunNetwork } from '../model/googlenet';
 import { TrainingSession } from './engine';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { scaledError } from './scaledError';
 
 /**
  * Every comparison here is the largest absolute difference from the cpu backend's result, divided by the largest
  * magnitude in that result (or by 1 where it is smaller): "to 1e-4" means within 1e-4 of the reference's scale.
  */
 const TOLERANCE = 1e-4;
-
-function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let difference = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    difference = Math.max(difference, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return difference / scale;
-}
 
 /** The model variants the app can build, at the classroom scale (32×32, width ¼). */
 const VARIANTS: Record<string, Partial<ArchitectureOptions>> = {

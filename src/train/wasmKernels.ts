@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import {
+  type Info,
+  KernelScope,
+  type Pads,
+  checkChannelsLast,
+  convolve,
+  forwardConvWeightGradient,
+  isPointwise,
+  shape4,
+  weightGradientConvInfo,
+} from './convGradientForms';
 
 /**
  * Training kernels for tfjs's wasm backend, built from its own XNNPACK kernels so that the gradients run as fast,
@@ -12,130 +23,21 @@ import '@tensorflow/tfjs-backend-wasm';
 
 const WASM = 'wasm';
 
-type Info = tf.TensorInfo;
-type Shape4 = [number, number, number, number];
-/** Per-side padding of the two spatial axes; a negative side crops the input instead. */
-interface Pads {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
-
-/** Runs registered wasm kernels and frees the intermediates they make, however the kernel ends. */
-class KernelScope {
-  private readonly temporaries: Info[] = [];
-
-  constructor(
-    readonly backend: tf.KernelBackend,
-    private readonly kernels: ReadonlyMap<string, tf.KernelFunc>,
-  ) {}
-
-  /** An intermediate, freed when the kernel returns. */
-  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
-    const info = this.result(name, inputs, attrs);
-    this.temporaries.push(info);
-    return info;
-  }
-
-  /** The kernel's output, which the engine takes over. */
-  result(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
-    const kernel = this.kernels.get(name);
-    if (kernel === undefined) throw new Error(`The wasm backend has no ${name} kernel.`);
-    const output = kernel({ inputs, backend: this.backend, attrs });
-    if (Array.isArray(output)) throw new Error(`The wasm ${name} kernel returned ${output.length} tensors, not one.`);
-    return output;
-  }
-
-  reshape(x: Info, shape: number[]): Info {
-    return this.run('Reshape', { x }, { shape });
-  }
-
-  transpose(x: Info, perm: number[]): Info {
-    return this.run('Transpose', { x }, { perm });
-  }
-
-  dispose(): void {
-    for (const info of this.temporaries) this.backend.disposeData(info.dataId);
-  }
-}
-
-function shape4(info: Info): Shape4 {
-  const [a, b, c, d] = info.shape;
-  if (info.shape.length !== 4 || a === undefined || b === undefined || c === undefined || d === undefined) {
-    throw new Error(`Expected a rank-4 tensor, got shape [${info.shape.join(', ')}].`);
-  }
-  return [a, b, c, d];
-}
-
 /**
- * A stride-1 forward convolution whose padding may be negative on any side: XNNPACK takes only non-negative pads,
- * and a negative pad means rows or columns that no output reaches, so they are cropped from the input instead.
- */
-function convolve(scope: KernelScope, x: Info, filter: Info, pads: Pads, dilations: [number, number], final: boolean): Info {
-  const [n, h, w, c] = shape4(x);
-  const cropTop = Math.max(0, -pads.top);
-  const cropBottom = Math.max(0, -pads.bottom);
-  const cropLeft = Math.max(0, -pads.left);
-  const cropRight = Math.max(0, -pads.right);
-  const input =
-    cropTop + cropBottom + cropLeft + cropRight === 0
-      ? x
-      : scope.run('Slice', { x }, { begin: [0, cropTop, cropLeft, 0], size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c] });
-  const attrs: tf.NamedAttrMap = {
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [Math.max(0, pads.top), Math.max(0, pads.bottom)],
-      [Math.max(0, pads.left), Math.max(0, pads.right)],
-      [0, 0],
-    ],
-    dataFormat: 'NHWC',
-    dilations,
-  };
-  const inputs = { x: input, filter };
-  return final ? scope.result('Conv2D', inputs, attrs) : scope.run('Conv2D', inputs, attrs);
-}
-
-function checkChannelsLast(dataFormat: string): void {
-  if (dataFormat !== 'NHWC') throw new Error(`The wasm training kernels support only NHWC data, not ${dataFormat}.`);
-}
-
-/**
- * dW[a, b, ci, co] = Σ x[n, i·s + a − top, j·s + b − left, ci] · dy[n, i, j, co]: a forward convolution of x
- * seen as ci images of n channels ([Cin, H, W, N]) with dy seen as an outH × outW filter ([outH, outW, N, Cout]),
- * dilated by the stride. Its bottom/right padding is what makes the output exactly kh × kw; where outH × stride does
- * not reach the input's last rows, that padding is negative and those rows are cropped.
+ * One product [Cin, N·H·W] × [N·H·W, Cout] for a 1×1 stride-1 layer, the forward-convolution form otherwise. xᵀ is
+ * made explicitly because wasm's BatchMatMul only reaches XNNPACK with untransposed operands.
  */
 function conv2DBackpropFilter(scope: KernelScope, x: Info, dy: Info, attrs: tf.Conv2DBackpropFilterAttrs): Info {
-  checkChannelsLast(attrs.dataFormat);
-  const xShape = shape4(x);
-  const [kh, kw, cin, cout] = attrs.filterShape;
-  const info = tf.backend_util.computeConv2DInfo(xShape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const [n, h, w] = xShape;
-  const [, outH, outW] = shape4(dy);
-  const { strideHeight: sh, strideWidth: sw, padInfo } = info;
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0) {
-    // One product [Cin, N·H·W] × [N·H·W, Cout]; xᵀ is made explicitly because wasm's BatchMatMul only reaches
-    // XNNPACK with untransposed operands.
-    const xT = scope.transpose(scope.reshape(x, [n * h * w, cin]), [1, 0]);
-    const product = scope.run(
-      'BatchMatMul',
-      { a: scope.reshape(xT, [1, cin, n * h * w]), b: scope.reshape(dy, [1, n * h * w, cout]) },
-      { transposeA: false, transposeB: false },
-    );
-    return scope.result('Reshape', { x: product }, { shape: [1, 1, cin, cout] });
-  }
-  const images = scope.transpose(x, [3, 1, 2, 0]); // Cin × H × W × N
-  const filter = scope.transpose(dy, [1, 2, 0, 3]); // outH × outW × N × Cout
-  const pads: Pads = {
-    top: padInfo.top,
-    bottom: sh * (outH - 1) + kh - h - padInfo.top,
-    left: padInfo.left,
-    right: sw * (outW - 1) + kw - w - padInfo.left,
-  };
-  const gradient = convolve(scope, images, filter, pads, [sh, sw], false); // Cin × kh × kw × Cout
-  return scope.result('Transpose', { x: gradient }, { perm: [1, 2, 0, 3] });
+  const info = weightGradientConvInfo(x, attrs);
+  if (!isPointwise(info)) return forwardConvWeightGradient(scope, x, dy, info);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
+  const xT = scope.transpose(scope.reshape(x, [n * h * w, cin]), [1, 0]);
+  const product = scope.run(
+    'BatchMatMul',
+    { a: scope.reshape(xT, [1, cin, n * h * w]), b: scope.reshape(dy, [1, n * h * w, cout]) },
+    { transposeA: false, transposeB: false },
+  );
+  return scope.result('Reshape', { x: product }, { shape: [1, 1, cin, cout] });
 }
 
 /**
@@ -206,7 +108,7 @@ function trainingKernels(builtIns: ReadonlyMap<string, tf.KernelFunc>): Omit<tf.
   const kernel =
     (body: (scope: KernelScope, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Info): tf.KernelFunc =>
     ({ inputs, backend, attrs }) => {
-      const scope = new KernelScope(backend as tf.KernelBackend, builtIns);
+      const scope = new KernelScope(backend as tf.KernelBackend, WASM, builtIns);
       try {
         return body(scope, inputs, attrs ?? {});
       } finally {

@@ -4,6 +4,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type DeviceFence, immediateFence } from '../train/engine';
 import { registerWasmTrainingKernels } from '../train/wasmKernels';
+import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
 import type { AdapterDescription, BackendName, MemoryUse } from './protocol';
 
 export type BackendSetup =
@@ -96,6 +97,8 @@ export async function setUpBackend(
       const probe = await probeWebGpu();
       if (!probe.ok) return probe;
       adapter = describeAdapter(probe.info);
+      // The shipped strategy table was measured on SwiftShader; a real GPU keeps tfjs's kernel until one is tuned.
+      registerWebGpuWeightGradient(adapter.isSoftware ? undefined : { force: 'builtin' });
     }
     const started = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
     if (!started) return { ok: false, reason: `The ${name} backend failed to initialise.` };

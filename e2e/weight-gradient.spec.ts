@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { withBenchPage } from '../src/bench/chromium';
+import type { FromWeightGradientWorker, WeightGradientCheck } from './weightGradientWorker';
+
+/** Within 1e-4 of the built-in result's scale: sums in another order, nothing more. */
+const TOLERANCE = 1e-4;
+
+/** Runs e2e/weightGradientWorker.ts in a worker of a Vite-served page, on WebGPU, and returns what it checked. */
+async function checksInWorker(what: 'kernels' | 'step'): Promise<WeightGradientCheck[]> {
+  const { result } = await withBenchPage((page) =>
+    page.evaluate(
+      (request) =>
+        new Promise<WeightGradientCheck[]>((resolve, reject) => {
+          const checks: WeightGradientCheck[] = [];
+          const worker = new Worker('/e2e/weightGradientWorker.ts', { type: 'module' });
+          worker.onmessage = (event: MessageEvent<FromWeightGradientWorker>) => {
+            const message = event.data;
+            if (message.type === 'done') resolve(checks);
+            else if (message.type === 'error') reject(new Error(message.message));
+            else if (message.type !== 'adapter') checks.push(message);
+          };
+          worker.onerror = (event) => reject(new Error(event.message || 'the worker crashed'));
+          worker.postMessage(request);
+        }),
+      what,
+    ),
+  );
+  return result;
+}
+
+test('each weight-gradient strategy equals tfjs’s WebGPU kernel to 1e-4 on the stem, a 1×1, a 3×3 and a 5×5', async () => {
+  test.setTimeout(3 * 60_000);
+  const checks = await checksInWorker('kernels');
+  expect(checks.length).toBe(12); // six layers × two strategies
+  for (const check of checks) {
+    if (check.type !== 'kernel') throw new Error(`unexpected ${check.type} check`);
+    console.log(`${check.strategy} on ${check.layer}: error ${check.error.toExponential(1)}`);
+    expect(check.error, `${check.strategy} on ${check.layer}`).toBeLessThan(TOLERANCE);
+    expect(check.leakedTensors, `${check.strategy} on ${check.layer}`).toBe(0);
+  }
+});
+
+test('a training step with the shipped table, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
+  test.setTimeout(4 * 60_000);
+  const checks = await checksInWorker('step');
+  expect(checks.map((c) => c.type === 'step' && c.policy)).toEqual(['shipped table', 'forward-conv everywhere', 'im2col everywhere']);
+  for (const check of checks) {
+    if (check.type !== 'step') throw new Error(`unexpected ${check.type} check`);
+    console.log(`${check.policy}: ${check.nonBuiltinLayers} layers off the built-in kernel, update error ${check.updateError.toExponential(1)}`);
+    expect(check.nonBuiltinLayers, check.policy).toBeGreaterThan(0);
+    expect(check.lossError, check.policy).toBeLessThan(TOLERANCE);
+    expect(check.updateError, check.policy).toBeLessThan(TOLERANCE);
+    expect(check.leakedTensors, check.policy).toBe(0);
+  }
+});

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
+import type { ImageDataset, LabelledImages } from '../src/data/dataset';
+import { seededRandom } from '../src/data/random';
+import { buildRunNetwork } from '../src/model/googlenet';
+import { TrainingSession } from '../src/train/engine';
+import { registerWebGpuWeightGradient } from '../src/train/webgpuWeightGradient';
+import {
+  type ConvShape,
+  SHIPPED_POLICY,
+  WEIGHT_GRADIENT_STRATEGIES,
+  type WeightGradientPolicy,
+  chooseStrategy,
+  convLayerShapes,
+  layerKey,
+} from '../src/train/weightGradientStrategy';
+import { setUpBackend } from '../src/worker/backend';
+import { scaledError } from '../src/train/scaledError';
+
+/**
+ * Runs in a worker on WebGPU for e2e/weight-gradient.spec.ts: each weight-gradient strategy against tfjs's own
+ * kernel, on single layers and on a whole training step. Errors are the largest absolute difference over the
+ * built-in result's largest magnitude (or 1 where that is smaller).
+ */
+
+export type WeightGradientCheck =
+  | { type: 'kernel'; layer: string; strategy: string; error: number; leakedTensors: number }
+  | { type: 'step'; policy: string; lossError: number; updateError: number; nonBuiltinLayers: number; leakedTensors: number };
+
+export type FromWeightGradientWorker = WeightGradientCheck | { type: 'adapter'; adapter: string } | { type: 'done' } | { type: 'error'; message: string };
+
+/** The stem, a 1×1, a 3×3 and a 5×5 of the classroom network, and two paddings the unfold must get right. */
+const LAYERS: ConvShape[] = [
+  { kernel: [7, 7], strides: [2, 2], pad: 'valid', inChannels: 1, outChannels: 16, height: 38, width: 38, batch: 4 },
+  { kernel: [1, 1], strides: [1, 1], pad: 'same', inChannels: 48, outChannels: 24, height: 4, width: 4, batch: 4 },
+  { kernel: [3, 3], strides: [1, 1], pad: 'same', inChannels: 16, outChannels: 48, height: 8, width: 8, batch: 4 },
+  { kernel: [5, 5], strides: [1, 1], pad: 'same', inChannels: 8, outChannels: 24, height: 4, width: 4, batch: 4 },
+  { kernel: [3, 3], strides: [2, 2], pad: 'same', inChannels: 3, outChannels: 4, height: 8, width: 8, batch: 2 },
+  { kernel: [3, 3], strides: [2, 2], pad: 'valid', inChannels: 2, outChannels: 5, height: 10, width: 9, batch: 2 },
+];
+
+function randomTensor(shape: number[], seed: number): tf.Tensor {
+  const random = seededRandom(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1), shape);
+}
+
+async function weightGradient(policy: WeightGradientPolicy, shape: ConvShape, x: tf.Tensor, dy: tf.Tensor): Promise<Float32Array> {
+  registerWebGpuWeightGradient(policy);
+  const attrs = { filterShape: [...shape.kernel, shape.inChannels, shape.outChannels], strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC' };
+  const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+  const values = (await dW.data()) as Float32Array;
+  dW.dispose();
+  return values;
+}
+
+async function checkKernels(post: (check: WeightGradientCheck) => void): Promise<void> {
+  for (const [i, shape] of LAYERS.entries()) {
+    const xShape = [shape.batch, shape.height, shape.width, shape.inChannels] as [number, number, number, number];
+    const filterShape = [...shape.kernel, shape.inChannels, shape.outChannels] as [number, number, number, number];
+    const outShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, shape.strides, 1, shape.pad as 'same' | 'valid').outShape;
+    const x = randomTensor(xShape, 10 * i);
+    const dy = randomTensor(outShape, 10 * i + 1);
+    const builtin = await weightGradient({ force: 'builtin' }, shape, x, dy);
+    for (const strategy of WEIGHT_GRADIENT_STRATEGIES.filter((s) => s !== 'builtin')) {
+      const before = tf.memory().numTensors + tf.backend().numDataIds();
+      const values = await weightGradient({ force: strategy }, shape, x, dy);
+      const leakedTensors = tf.memory().numTensors + tf.backend().numDataIds() - before;
+      post({ type: 'kernel', layer: layerKey(shape), strategy, error: scaledError(values, builtin), leakedTensors });
+    }
+    tf.dispose([x, dy]);
+  }
+}
+
+/** Pixels and labels from a seed: the step's arithmetic, not the images, is under test. */
+function syntheticDataset(count: number, side: number, seed: number): ImageDataset {
+  const random = seededRandom(seed);
+  const split = (): LabelledImages => ({
+    count,
+    images: Uint8Array.from({ length: count * side * side }, () => Math.floor(random() * 256)),
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+  });
+  return { classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), side, channels: 1, train: split(), test: split() };
+}
+
+/** The classroom network (32×32, width ¼) for one step at batch 8. */
+const STEP: TrainConfig = { ...DEFAULT_CONFIG, resolution: 32, width: 0.25, batchSize: 8, learningRate: 0.1, trainSubset: 8, testSubset: 8 };
+
+async function trainOneStep(policy: WeightGradientPolicy, data: ImageDataset) {
+  registerWebGpuWeightGradient(policy);
+  const session = new TrainingSession(STEP, data);
+  try {
+    const before = (await session.readState()).weights;
+    const step = session.trainStep(Int32Array.from({ length: STEP.batchSize }, (_, i) => i));
+    const loss = (await step.loss.data())[0]!;
+    step.dispose();
+    const after = (await session.readState()).weights;
+    return { loss, update: after.map((w, i) => w.map((v, j) => v - before[i]![j]!)) };
+  } finally {
+    session.dispose();
+  }
+}
+
+async function checkStep(post: (check: WeightGradientCheck) => void): Promise<void> {
+  const data = syntheticDataset(STEP.batchSize, 28, 7);
+  const model = buildRunNetwork(STEP);
+  const shapes = convLayerShapes(model, STEP.batchSize);
+  model.dispose();
+  const builtin = await trainOneStep({ force: 'builtin' }, data);
+  const largest = Math.max(...builtin.update.map((u) => Math.max(...u.map(Math.abs))));
+  const policies: [string, WeightGradientPolicy][] = [
+    ['shipped table', SHIPPED_POLICY],
+    ['forward-conv everywhere', { force: 'forward-conv' }],
+    ['im2col everywhere', { force: 'im2col' }],
+  ];
+  for (const [name, policy] of policies) {
+    const tensorsBefore = tf.memory().numTensors;
+    const step = await trainOneStep(policy, data);
+    const worst = Math.max(...step.update.map((u, i) => Math.max(...u.map((v, j) => Math.abs(v - builtin.update[i]![j]!)))));
+    post({
+      type: 'step',
+      policy: name,
+      lossError: Math.abs(step.loss - builtin.loss) / Math.max(1, Math.abs(builtin.loss)),
+      updateError: largest > 0 ? worst / largest : Infinity,
+      nonBuiltinLayers: shapes.filter(({ shape }) => chooseStrategy(policy, shape) !== 'builtin').length,
+      leakedTensors: tf.memory().numTensors - tensorsBefore,
+    });
+  }
+}
+
+interface WorkerScope {
+  postMessage(message: FromWeightGradientWorker): void;
+  onmessage: ((event: MessageEvent<'kernels' | 'step'>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+
+scope.onmessage = async (event) => {
+  try {
+    const setup = await setUpBackend('webgpu');
+    if (!setup.ok) throw new Error(setup.reason);
+    scope.postMessage({ type: 'adapter', adapter: setup.adapter?.architecture ?? 'unknown' });
+    const post = (check: WeightGradientCheck) => scope.postMessage(check);
+    if (event.data === 'kernels') await checkKernels(post);
+    else await checkStep(post);
+    scope.postMessage({ type: 'done' });
+  } catch (error) {
+    scope.postMessage({ type: 'error', message: (error as Error).message });
+  }
+};

@@ -1,0 +1,164 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A convolution's weight gradient written as other kernels, for any backend: the wasm training kernels and the
+ * WebGPU weight-gradient strategies both build on these plans, so that the shape logic (paddings, strides that
+ * leave rows over) is written and tested once.
+ */
+
+export type Info = tf.TensorInfo;
+export type Shape4 = [number, number, number, number];
+
+/** Per-side padding of the two spatial axes; a negative side crops the input instead. */
+export interface Pads {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** Runs one backend's registered kernels and frees the intermediates they make, however the kernel ends. */
+export class KernelScope {
+  private readonly temporaries: Info[] = [];
+
+  constructor(
+    readonly backend: tf.KernelBackend,
+    private readonly backendName: string,
+    private readonly kernels: ReadonlyMap<string, tf.KernelFunc>,
+  ) {}
+
+  /** An intermediate, freed when the kernel returns. */
+  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
+    return this.keep(this.result(name, inputs, attrs));
+  }
+
+  /** Frees `info` with the other intermediates: for tensors made outside `run`, by a backend's own program. */
+  keep(info: Info): Info {
+    this.temporaries.push(info);
+    return info;
+  }
+
+  /** The kernel's output, which the engine takes over. */
+  result(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
+    const kernel = this.kernels.get(name);
+    if (kernel === undefined) throw new Error(`The ${this.backendName} backend has no ${name} kernel.`);
+    const output = kernel({ inputs, backend: this.backend, attrs });
+    if (Array.isArray(output)) throw new Error(`The ${this.backendName} ${name} kernel returned ${output.length} tensors, not one.`);
+    return output;
+  }
+
+  reshape(x: Info, shape: number[]): Info {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  transpose(x: Info, perm: number[]): Info {
+    return this.run('Transpose', { x }, { perm });
+  }
+
+  dispose(): void {
+    for (const info of this.temporaries) this.backend.disposeData(info.dataId);
+  }
+}
+
+export function shape4(info: Info): Shape4 {
+  const [a, b, c, d] = info.shape;
+  if (info.shape.length !== 4 || a === undefined || b === undefined || c === undefined || d === undefined) {
+    throw new Error(`Expected a rank-4 tensor, got shape [${info.shape.join(', ')}].`);
+  }
+  return [a, b, c, d];
+}
+
+export function checkChannelsLast(dataFormat: string): void {
+  if (dataFormat !== 'NHWC') throw new Error(`The training kernels support only NHWC data, not ${dataFormat}.`);
+}
+
+/** The forward convolution whose weight gradient is asked for (NHWC, no dilation). */
+export function weightGradientConvInfo(x: Info, attrs: tf.Conv2DBackpropFilterAttrs): tf.backend_util.Conv2DInfo {
+  checkChannelsLast(attrs.dataFormat);
+  return tf.backend_util.computeConv2DInfo(shape4(x), attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+}
+
+/** A 1×1 stride-1 convolution without padding: its weight gradient is one product over every pixel. */
+export function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  return (
+    filterHeight === 1 &&
+    filterWidth === 1 &&
+    strideHeight === 1 &&
+    strideWidth === 1 &&
+    padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0
+  );
+}
+
+/**
+ * A stride-1 forward convolution whose padding may be negative on any side: backends take only non-negative pads,
+ * and a negative pad means rows or columns that no output reaches, so they are cropped from the input instead.
+ */
+export function convolve(scope: KernelScope, x: Info, filter: Info, pads: Pads, dilations: [number, number], final: boolean): Info {
+  const [n, h, w, c] = shape4(x);
+  const cropTop = Math.max(0, -pads.top);
+  const cropBottom = Math.max(0, -pads.bottom);
+  const cropLeft = Math.max(0, -pads.left);
+  const cropRight = Math.max(0, -pads.right);
+  const input =
+    cropTop + cropBottom + cropLeft + cropRight === 0
+      ? x
+      : scope.run('Slice', { x }, { begin: [0, cropTop, cropLeft, 0], size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c] });
+  const attrs: tf.NamedAttrMap = {
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [Math.max(0, pads.top), Math.max(0, pads.bottom)],
+      [Math.max(0, pads.left), Math.max(0, pads.right)],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+    dilations,
+  };
+  const inputs = { x: input, filter };
+  return final ? scope.result('Conv2D', inputs, attrs) : scope.run('Conv2D', inputs, attrs);
+}
+
+/**
+ * dW[a, b, ci, co] = Σ x[n, i·s + a − top, j·s + b − left, ci] · dy[n, i, j, co]: a forward convolution of x
+ * seen as ci images of n channels ([Cin, H, W, N]) with dy seen as an outH × outW filter ([outH, outW, N, Cout]),
+ * dilated by the stride. Its bottom/right padding is what makes the output exactly kh × kw; where outH × stride does
+ * not reach the input's last rows, that padding is negative and those rows are cropped.
+ */
+export function forwardConvWeightGradient(scope: KernelScope, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo): Info {
+  const [, h, w] = shape4(x);
+  const [, outH, outW] = shape4(dy);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const images = scope.transpose(x, [3, 1, 2, 0]); // Cin × H × W × N
+  const filter = scope.transpose(dy, [1, 2, 0, 3]); // outH × outW × N × Cout
+  const pads: Pads = {
+    top: padInfo.top,
+    bottom: sh * (outH - 1) + kh - h - padInfo.top,
+    left: padInfo.left,
+    right: sw * (outW - 1) + kw - w - padInfo.left,
+  };
+  const gradient = convolve(scope, images, filter, pads, [sh, sw], false); // Cin × kh × kw × Cout
+  return scope.result('Transpose', { x: gradient }, { perm: [1, 2, 0, 3] });
+}
+
+/**
+ * Every input patch a filter position sees, one row per output pixel: [N·outH·outW, kh·kw·Cin], columns in the
+ * filter's own (kh, kw, Cin) order, zeros where the patch reaches into the padding.
+ */
+export type Unfold = (scope: KernelScope, x: Info, info: tf.backend_util.Conv2DInfo) => Info;
+
+/**
+ * dW = patchesᵀ · dy over all N·outH·outW output pixels, reshaped to [kh, kw, Cin, Cout]. A 1×1 stride-1 layer's
+ * patches are its input itself, so it is one product and `unfold` is not called.
+ */
+export function im2colWeightGradient(scope: KernelScope, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo, unfold: Unfold): Info {
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout, batchSize: n, outHeight, outWidth } = info;
+  const rows = n * outHeight * outWidth;
+  const patches = isPointwise(info) ? x : unfold(scope, x, info);
+  const product = scope.run(
+    'BatchMatMul',
+    { a: scope.reshape(patches, [1, rows, kh * kw * cin]), b: scope.reshape(dy, [1, rows, cout]) },
+    { transposeA: true, transposeB: false },
+  );
+  return scope.result('Reshape', { x: product }, { shape: [kh, kw, cin, cout] });
+}
