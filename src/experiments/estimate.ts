@@ -3,8 +3,9 @@ import { D2L_STUDY, type StudyScale, scaledPresetConfig } from './presets';
 
 /**
  * Training examples per second of this app on a software WebGPU adapter (SwiftShader, Chromium 156, 2-core AMD
- * EPYC), per scale's network: measured by the WebGPU browser test and `npm run bench` (docs/performance.md). Real
- * GPUs are far faster; these only size what a machine without one can do.
+ * EPYC), per scale's network. Classroom: the WebGPU browser test (4.4 under load, ≈ 8 on a quiet machine); faithful:
+ * `npm run bench` (0.2, docs/performance.md); Reduced: not measured, interpolated from the two by its 18.8 M
+ * multiply-accumulates per image. Real GPUs are far faster; these only size what a machine without one can do.
  */
 export const SOFTWARE_ADAPTER_RATES: Record<StudyScale, number> = { classroom: 8, reduced: 1.5, faithful: 0.2 };
 
