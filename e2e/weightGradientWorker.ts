@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
-import type { ImageDataset, LabelledImages } from '../src/data/dataset';
+import type { ImageDataset } from '../src/data/dataset';
 import { seededRandom } from '../src/data/random';
 import { buildRunNetwork } from '../src/model/googlenet';
 import { TrainingSession } from '../src/train/engine';
@@ -15,6 +15,7 @@ import {
   layerKey,
 } from '../src/train/weightGradientStrategy';
 import { setUpBackend } from '../src/worker/backend';
+import { syntheticDataset } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
 
 /**
@@ -69,17 +70,6 @@ async function checkKernels(post: (check: WeightGradientCheck) => void): Promise
     }
     tf.dispose([x, dy]);
   }
-}
-
-/** Pixels and labels from a seed: the step's arithmetic, not the images, is under test. */
-function syntheticDataset(count: number, side: number, seed: number): ImageDataset {
-  const random = seededRandom(seed);
-  const split = (): LabelledImages => ({
-    count,
-    images: Uint8Array.from({ length: count * side * side }, () => Math.floor(random() * 256)),
-    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
-  });
-  return { classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), side, channels: 1, train: split(), test: split() };
 }
 
 /** The classroom network (32×32, width ¼) for one step at batch 8. */

@@ -12,6 +12,7 @@ import {
   weightGradientConvInfo,
 } from './convGradientForms';
 import { type ConvShape, convLayerShapes, layerKey } from './weightGradientStrategy';
+import { CONV_EDGE_CASES } from './gradientTestCases';
 import { scaledError } from './scaledError';
 
 /** The largest absolute difference from the reference, over the reference's largest magnitude (or 1 if smaller). */
@@ -40,16 +41,6 @@ function modelShapes(): { layer: string; shape: ConvShape }[] {
   return [...all.values()];
 }
 
-/** Paddings no model layer uses but the plans must get right: TF's uneven 'same', strides that leave rows over. */
-const EDGE_CASES: { layer: string; x: number[]; filter: [number, number, number, number]; strides: number; pad: tf.Conv2DBackpropFilterAttrs['pad'] }[] = [
-  { layer: '3×3/2 same, even input', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
-  { layer: '3×3/2 valid, rows left over', x: [2, 10, 9, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'valid' },
-  { layer: '1×1/2 valid', x: [2, 7, 7, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid' },
-  { layer: '5×5/3 uneven explicit', x: [1, 11, 12, 2], filter: [5, 5, 2, 3], strides: 3, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-  { layer: '1×1/1 explicit', x: [2, 4, 5, 3], filter: [1, 1, 3, 4], strides: 1, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
-  { layer: '7×7/2 same', x: [2, 16, 16, 1], filter: [7, 7, 1, 4], strides: 2, pad: 'same' },
-];
-
 interface Case {
   layer: string;
   x: number[];
@@ -67,7 +58,7 @@ function cases(): Case[] {
       dataFormat: 'NHWC' as const,
     },
   }));
-  const edges = EDGE_CASES.map((c) => ({
+  const edges = CONV_EDGE_CASES.map((c) => ({
     layer: c.layer,
     x: c.x,
     attrs: { filterShape: c.filter, strides: c.strides, pad: c.pad, dataFormat: 'NHWC' as const },

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectureOf } from '../config/trainConfig';
-import type { ImageDataset, LabelledImages } from '../data/dataset';
+import type { ImageDataset } from '../data/dataset';
 import { seededRandom } from '../data/random';
 import { buildRunNetwork } from '../model/googlenet';
 import { TrainingSession } from './engine';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset } from './gradientTestCases';
 import { scaledError } from './scaledError';
 
 /**
@@ -24,16 +25,6 @@ const VARIANTS: Record<string, Partial<ArchitectureOptions>> = {
   'aux heads': { auxHeads: true },
 };
 
-type Shape4 = [number, number, number, number];
-type Padding = 'same' | 'valid';
-
-interface ConvCase {
-  layer: string;
-  x: Shape4;
-  filter: Shape4;
-  strides: number;
-  pad: Padding | tf.backend_util.ExplicitPadding;
-}
 
 interface MatMulCase {
   layer: string;
@@ -75,7 +66,7 @@ function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCa
         const [strides] = settings.strides as [number, number];
         const filter: Shape4 = [kh, kw, cin, settings.filters as number];
         const key = JSON.stringify([h, w, filter, strides, settings.padding]);
-        if (!convs.has(key)) convs.set(key, { layer: name, x: [BATCH, h, w, cin], filter, strides, pad: settings.padding as Padding });
+        if (!convs.has(key)) convs.set(key, { layer: name, x: [BATCH, h, w, cin], filter, strides, pad: settings.padding as 'same' | 'valid' });
       } else {
         const [units, inputs] = [settings.units as number, inShape[0]!];
         // The two products of a dense layer's gradient: dy·Wᵀ and xᵀ·dy.
@@ -92,16 +83,6 @@ function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCa
   }
   return { convs: [...convs.values()], matMuls: [...matMuls.values()], tiles: [...tiles.values()] };
 }
-
-/** Paddings no model layer uses but the kernels must get right: TF's uneven 'same', strides that leave rows over. */
-const EDGE_CASES: ConvCase[] = [
-  { layer: '3×3/2 same, even input', x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
-  { layer: '3×3/2 valid, rows left over', x: [2, 10, 9, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'valid' },
-  { layer: '1×1/2 valid', x: [2, 7, 7, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid' },
-  { layer: '5×5/3 uneven explicit', x: [1, 11, 12, 2], filter: [5, 5, 2, 3], strides: 3, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-  { layer: '1×1/1 explicit', x: [2, 4, 5, 3], filter: [1, 1, 3, 4], strides: 1, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
-  { layer: '7×7/2 same', x: [2, 16, 16, 1], filter: [7, 7, 1, 4], strides: 2, pad: 'same' },
-];
 
 function randomValues(size: number, seed: number): Float32Array {
   const random = seededRandom(seed);
@@ -168,7 +149,7 @@ describe('wasm training kernels', () => {
     expect(tiles.length).toBeGreaterThan(5);
   });
 
-  it.each([...convs, ...EDGE_CASES].map((c, i) => [c.layer, c, i] as const))(
+  it.each([...convs, ...CONV_EDGE_CASES].map((c, i) => [c.layer, c, i] as const))(
     'Conv2DBackpropFilter and Conv2DBackpropInput equal cpu to 1e-4: %s',
     async (_, c, i) => {
       const { cpu, wasm } = await onBoth(() => convGradients(c, 100 * i));
@@ -196,23 +177,12 @@ describe('wasm training kernels', () => {
     await tf.setBackend('wasm');
     const backend = tf.backend();
     const before = { tensors: tf.memory().numTensors, data: backend.numDataIds() };
-    for (const c of [...convs.slice(0, 4), ...EDGE_CASES]) convGradients(c, 1);
+    for (const c of [...convs.slice(0, 4), ...CONV_EDGE_CASES]) convGradients(c, 1);
     for (const c of matMuls.slice(0, 2)) matMul(c, 1);
     for (const c of tileCases.slice(-2)) tile(c, 1);
     expect({ tensors: tf.memory().numTensors, data: backend.numDataIds() }).toEqual(before);
   });
 });
-
-/** Pixels and labels from a seed: the step's arithmetic, not the images, is under test. */
-function syntheticDataset(count: number, side: number, seed: number): ImageDataset {
-  const random = seededRandom(seed);
-  const split = (): LabelledImages => ({
-    count,
-    images: Uint8Array.from({ length: count * side * side }, () => Math.floor(random() * 256)),
-    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
-  });
-  return { classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), side, channels: 1, train: split(), test: split() };
-}
 
 const STEP: TrainConfig = {
   ...DEFAULT_CONFIG,
