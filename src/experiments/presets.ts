@@ -19,9 +19,10 @@ export interface StudyPreset {
 export type StudyScale = 'faithful' | 'reduced' | 'classroom';
 
 /** The settings a scale or a first visit may replace: the ones scripts/parity/reference_curves.py can build. */
-export type ScaledSettings = Partial<
-  Pick<TrainConfig, 'batchSize' | 'learningRate' | 'epochs' | 'trainSubset' | 'testSubset' | 'resolution' | 'width' | 'batchNorm'>
->;
+export const SCALED_SETTING_KEYS = [
+  'batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm',
+] as const satisfies readonly (keyof TrainConfig)[];
+export type ScaledSettings = Partial<Pick<TrainConfig, (typeof SCALED_SETTING_KEYS)[number]>>;
 
 interface ScaleSpec {
   label: string;
@@ -119,6 +120,5 @@ export function presetOfDraft(draft: Pick<ConfigDraft, 'batchSize' | 'learningRa
 export function settingsAtScale(scale: StudyScale, draft: Pick<ConfigDraft, 'batchSize' | 'learningRate'>): Partial<TrainConfig> {
   const preset = presetOfDraft(draft) ?? D2L_STUDY[0]!;
   const config = scaledPresetConfig(preset, scale, DEFAULT_CONFIG.seed);
-  const keys = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
-  return Object.fromEntries(keys.map((key) => [key, config[key]]));
+  return Object.fromEntries(SCALED_SETTING_KEYS.map((key) => [key, config[key]]));
 }

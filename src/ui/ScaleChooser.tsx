@@ -1,11 +1,10 @@
 import type { ConfigDraft, TrainConfig } from '../config/trainConfig';
 import { SOFTWARE_ADAPTER_RATES, estimatedSeconds, runWork, studyWork } from '../experiments/estimate';
-import { FIRST_VISIT_CONFIG, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
+import { FIRST_VISIT_CONFIG, SCALED_SETTING_KEYS, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
 import { formatEstimate } from './format';
 
-const FIRST_VISIT_KEYS = ['batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'batchNorm'] as const;
-const isFirstVisit = (config: TrainConfig) => FIRST_VISIT_KEYS.every((key) => config[key] === FIRST_VISIT_CONFIG[key]);
-const firstVisitSettings: Partial<TrainConfig> = Object.fromEntries(FIRST_VISIT_KEYS.map((key) => [key, FIRST_VISIT_CONFIG[key]]));
+const isFirstVisit = (config: TrainConfig) => SCALED_SETTING_KEYS.every((key) => config[key] === FIRST_VISIT_CONFIG[key]);
+const firstVisitSettings: Partial<TrainConfig> = Object.fromEntries(SCALED_SETTING_KEYS.map((key) => [key, FIRST_VISIT_CONFIG[key]]));
 
 /** Smallest first, as a newcomer should meet them. */
 const SCALE_BUTTONS: [StudyScale, string][] = [['classroom', 'Classroom'], ['reduced', 'Reduced'], ['faithful', 'Faithful d2l']];
