@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseImages, parseLabels } from './fashionMnist';
-import { IdxFormatError, gunzipIfNeeded, parseIdx } from './idx';
+import { IdxFormatError, encodeIdx, gunzipIfNeeded, parseIdx } from './idx';
 
 function idx(typeAndDims: number, dims: number[], values: number[]): Uint8Array {
   const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
@@ -64,5 +64,18 @@ describe('gunzipIfNeeded', () => {
     await expect(gunzipIfNeeded(damaged.subarray(0, damaged.length - 20), 'labels.gz')).rejects.toThrow(
       /labels\.gz is a damaged gzip file/,
     );
+  });
+});
+
+describe('encodeIdx', () => {
+  it('writes what parseIdx reads back, for images with a channel axis too', () => {
+    const values = Uint8Array.from({ length: 2 * 3 * 3 * 3 }, (_, i) => (i * 37) % 256);
+    const parsed = parseIdx(encodeIdx([2, 3, 3, 3], values), 'images.idx', 4);
+    expect(parsed.dims).toEqual([2, 3, 3, 3]);
+    expect([...parsed.data]).toEqual([...values]);
+  });
+
+  it('refuses dimensions that do not match the values', () => {
+    expect(() => encodeIdx([2, 2], new Uint8Array(3))).toThrow(/need 4 values, not 3/);
   });
 });

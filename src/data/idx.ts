@@ -59,3 +59,16 @@ export async function gunzipIfNeeded(bytes: Uint8Array, fileName: string): Promi
     throw new IdxFormatError(`${fileName} is a damaged gzip file (${(error as Error).message}).`);
   }
 }
+
+/** Writes unsigned bytes in the IDX format, as an exported experiment's data files for PyTorch. */
+export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new IdxFormatError(`IDX dimensions ${dims.join('×')} need ${count} values, not ${data.length}.`);
+  const headerBytes = 4 + 4 * dims.length;
+  const bytes = new Uint8Array(headerBytes + data.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, (UNSIGNED_BYTE << 8) | dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  bytes.set(data, headerBytes);
+  return bytes;
+}
