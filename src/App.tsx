@@ -28,14 +28,14 @@ import { useStoredList } from './experiments/useStoredList';
 import { DatasetStore, ModelStore } from './experiments/database';
 import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
 import { type TrainConfig, architectureOf, inputChannels } from './config/trainConfig';
-import type { DatasetInfo } from './data/datasetInfo';
-import type { SavedModelInfo } from './experiments/savedModel';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
 import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
 import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
+import { type DatasetInfo, datasetRef } from './domain/dataset';
+import type { SavedModelInfo } from './domain/savedModel';
 
 const fromUrl = configFromQuery(window.location.search);
 // A link names its settings against d2l's faithful ones, so links keep their meaning; a bare visit starts small.
@@ -142,13 +142,7 @@ export function App() {
   const train = () => {
     if (!validation.ok || !ready || running) return;
     setSelectedRunId(undefined);
-    const dataset = chosenDataset && {
-      id: chosenDataset.id,
-      name: chosenDataset.name,
-      classes: chosenDataset.classes,
-      side: chosenDataset.side,
-      channels: chosenDataset.channels,
-    };
+    const dataset = chosenDataset && datasetRef(chosenDataset);
     const startedFrom = fineTuneModel && {
       modelId: fineTuneModel.id,
       modelName: fineTuneModel.name,

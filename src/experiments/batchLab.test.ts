@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
 import { labConfigs, labFindings, parseBatchSizes, scaledLearningRate, updatesPerEpoch } from './batchLab';
-import type { RunRecord } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 describe('parseBatchSizes', () => {
   it('reads a list in any separator and sorts it', () => {

@@ -1,5 +1,6 @@
 import { FIELD_SPECS, type TrainConfig } from '../config/trainConfig';
-import { type RunRecord, latestEpoch } from './runHistory';
+import { latestEpoch } from './runHistory';
+import type { RunRecord } from '../domain/run';
 
 export const DEFAULT_LAB_BATCH_SIZES = '8, 32, 128, 512';
 const MAX_LAB_RUNS = 8;

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { DatasetInfo } from '../data/datasetInfo';
 import { DatasetStore } from './database';
+import type { DatasetInfo } from '../domain/dataset';
 
 const info = (id: string, createdAt: number): DatasetInfo => ({
   id,

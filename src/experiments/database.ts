@@ -1,9 +1,9 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { DatasetInfo } from '../data/datasetInfo';
 import type { ImageDataset, LabelledImages } from '../data/dataset';
-import type { Checkpoint } from '../train/engine';
-import type { SavedModelInfo } from './savedModel';
-import type { RunRecord } from './runHistory';
+import type { DatasetInfo } from '../domain/dataset';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
+import type { Checkpoint } from '../domain/training';
 
 /**
  * One database for the page and the worker: runs (small, written often), checkpoints (weights, per epoch), and

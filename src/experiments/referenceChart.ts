@@ -1,6 +1,6 @@
 import { type ReferenceFile, type ReferenceRun, referenceConfig, referencesFor } from './reference';
-import type { RunRecord } from './runHistory';
 import type { XAxis } from './xAxis';
+import type { RunRecord } from '../domain/run';
 
 /** One epoch of a reference run where the charts draw it, with the fields the run's own epoch points use. */
 export interface ReferencePoint {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
-import { type RunRecord, canResume, runsReducer } from './runHistory';
+import { canResume, runsReducer } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 const created = (id: string, epochs = 2): RunRecord[] =>
   runsReducer([], {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
-import type { RunRecord } from './runHistory';
 import { decideTurn, racePlan, remainingEstimate, sequentialPlan } from './runQueue';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 const planned = (runId: string, epochs: number) => ({ runId, config: { ...DEFAULT_CONFIG, epochs } });
 

@@ -1,5 +1,6 @@
 import type { TrainConfig } from '../config/trainConfig';
-import { type RunRecord, canResume } from './runHistory';
+import { canResume } from './runHistory';
+import type { RunRecord } from '../domain/run';
 
 /** One stretch of training: the run trains until it has finished `untilEpoch` epochs, then hands the GPU on. */
 export interface QueuedTurn {

@@ -3,8 +3,8 @@ import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
 import { DB_VERSION } from './database';
-import type { RunRecord } from './runHistory';
 import { RUN_RECORD_VERSION, RunStore, exportRuns, parseExportedRuns, runsToCsv } from './runStore';
+import type { RunRecord } from '../domain/run';
 
 let dbCounter = 0;
 const freshName = () => `test-db-${++dbCounter}`;

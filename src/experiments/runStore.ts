@@ -1,10 +1,9 @@
 import type { IDBPDatabase } from 'idb';
 import { CONFIG_KEYS, DEFAULT_CONFIG, FIELD_SPECS, type TrainConfig, encodeField, isFieldValue } from '../config/trainConfig';
-import type { BatchLossSample, EpochReport } from '../train/engine';
 import { DB_NAME, type PlaygroundDb, openPlaygroundDb } from './database';
-import type { Evaluation } from '../train/evaluation';
-import { STAGES } from '../model/stages';
-import type { RunRecord, RunStatus } from './runHistory';
+import type { RunRecord, RunStatus } from '../domain/run';
+import type { BatchLossSample, EpochReport, Evaluation } from '../domain/training';
+import { STAGES } from '../domain/transfer';
 
 /**
  * Run history in IndexedDB (through `idb`, which turns its request/event API into promises). Each record carries

@@ -1,6 +1,7 @@
 import { type Dispatch, useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { type RunAction, type RunRecord, runsReducer } from './runHistory';
+import { type RunAction, runsReducer } from './runHistory';
 import { RunStore, parseExportedRuns } from './runStore';
+import type { RunRecord } from '../domain/run';
 
 export interface RunHistory {
   runs: RunRecord[];

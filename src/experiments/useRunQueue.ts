@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
-import type { RunRecord } from './runHistory';
 import { type QueuedTurn, decideTurn } from './runQueue';
+import type { RunRecord } from '../domain/run';
 
 export interface QueueRunner {
   /** Whether a turn can begin now: the backend and the data are ready and nothing is training. */

@@ -8,7 +8,7 @@ import {
   architectureOf,
   inputChannels,
 } from '../config/trainConfig';
-export { STAGES, type Stage, isClassifierHead, stageOf } from './stages';
+export { isClassifierHead, stageOf } from './stages';
 
 /**
  * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST — one grayscale

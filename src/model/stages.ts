@@ -1,12 +1,11 @@
+import type { Stage } from '../domain/transfer';
+
 /** GoogLeNet's stages by layer name: what fine-tuning freezes. No tfjs here, so the page can use it too. */
 
 /** Whether a layer is one of the classifiers, which a fine-tuned network replaces for its own classes. */
 export function isClassifierHead(layerName: string): boolean {
   return layerName === 'logits' || /^aux\d\/logits$/.test(layerName);
 }
-
-export const STAGES = ['b1', 'b2', 'b3', 'b4', 'b5'] as const;
-export type Stage = (typeof STAGES)[number];
 
 /**
  * The stage a layer belongs to, from its name: b1 and b2 are the stem, b3–b5 the Inception stages with the pool

@@ -6,10 +6,7 @@ import type { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashionMnist';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
 import {
-  type BatchLossSample,
-  type Checkpoint,
   DivergenceError,
-  type EpochReport,
   MemoryLimitError,
   type TrainingJob,
   copyFeatureLayers,
@@ -17,6 +14,7 @@ import {
   immediateFence,
   runTraining,
 } from './engine';
+import type { BatchLossSample, Checkpoint, EpochReport } from '../domain/training';
 
 let data: ImageDataset;
 

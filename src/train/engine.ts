@@ -5,8 +5,6 @@ import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentBatch, isAugmenting } from '../data/augment';
 import { augmentationRandom, epochOrder } from '../data/random';
 import {
-  STAGES,
-  type Stage,
   buildRunNetwork,
   isClassifierHead,
   layerWeights,
@@ -14,37 +12,11 @@ import {
   stageOf,
 } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
-import { type Evaluation, summarizePredictions } from './evaluation';
+import { summarizePredictions } from './evaluation';
 import { DeviceSums, countCorrect, crossEntropy } from './metrics';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
-
-export interface EpochReport {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testAccuracy: number;
-  /** Training examples per second, shader compilation of the run's first step excluded. */
-  examplesPerSecond: number;
-  trainSeconds: number;
-  /** Training plus evaluation. */
-  epochSeconds: number;
-  /** Optimiser updates so far in the run. */
-  step: number;
-  /** Training examples seen since the run began, and wall-clock seconds since its first step began. */
-  examplesSeen: number;
-  elapsedSeconds: number;
-  numTensors: number;
-}
-
-export interface BatchLossSample {
-  epoch: number;
-  batch: number;
-  batchesPerEpoch: number;
-  step: number;
-  examplesSeen: number;
-  elapsedSeconds: number;
-  loss: number;
-}
+import type { BatchLossSample, Checkpoint, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
+import { STAGES, type Stage, type TransferCheck } from '../domain/transfer';
 
 export interface TrainCallbacks {
   /** The run's first step finished; it includes compiling every training shader. */
@@ -87,7 +59,6 @@ export interface TrainingJob {
   now?: () => number;
 }
 
-/** 'paused': it finished the epoch it was asked to stop after (a race hands the GPU to the next run). */
 export interface Transfer {
   /** The trained network whose layers (all but the classifiers) the run starts from; absent when resuming. */
   source?: tf.LayersModel;
@@ -95,26 +66,6 @@ export interface Transfer {
   freezeThrough: Stage | null;
   /** The source network's input channels, which its first layer fixes: the data is converted to them. */
   inputChannels: number;
-}
-
-export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
-
-/**
- * Everything needed to continue a run after its last finished epoch: the weights, the optimiser's state and the
- * counters. The batch order (and any augmentation) of every step follows from the seed, and the learning rate from
- * the step, so nothing else is needed.
- */
-export interface Checkpoint {
-  epoch: number;
-  step: number;
-  examplesSeen: number;
-  elapsedSeconds: number;
-  /** The model's weights in layerWeights order. */
-  weights: Float32Array[];
-  /** Momentum or Adam state; absent in checkpoints written before the optimiser had any (plain SGD). */
-  optimizerState?: Float32Array[];
-  /** The report of that epoch, so a page that missed it can record it before the run continues. */
-  report: EpochReport;
 }
 
 export class DivergenceError extends Error {
@@ -233,15 +184,6 @@ export function copyFeatureLayers(source: tf.LayersModel, target: tf.LayersModel
     if (!fits) throw new Error(`The saved model has no layer "${layer.name}" of this shape: was it built with other settings?`);
     layer.setWeights(weights);
   }
-}
-
-export interface TransferCheck {
-  /** Largest change of any weight in the frozen stages: 0 when freezing held. */
-  frozenMaxChange: number;
-  /** Largest change of any other weight taken from the source. */
-  trainedMaxChange: number;
-  /** Largest change of the new classifier from its initial weights. */
-  headMaxChange: number;
 }
 
 /**

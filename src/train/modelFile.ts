@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { SavedModelInfo } from '../experiments/savedModel';
 import { buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
+import type { SavedModelInfo } from '../domain/savedModel';
 
 /** What a downloaded model.json carries besides tfjs's own fields, so it can be rebuilt and used here. */
 export type ModelMetadata = Omit<SavedModelInfo, 'id' | 'createdAt' | 'fromRunId'>;

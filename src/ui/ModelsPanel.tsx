@@ -1,10 +1,10 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
-import type { RunRecord } from '../experiments/runHistory';
-import type { SavedModelInfo } from '../experiments/savedModel';
 import type { StoredList } from '../experiments/useStoredList';
-import { STAGES, type Stage } from '../model/stages';
 import type { TrainingWorker } from '../worker/useTrainingWorker';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
+import { STAGES, type Stage } from '../domain/transfer';
 
 export interface FineTuneChoice {
   /** The saved model the next run starts from; null trains from fresh weights. */

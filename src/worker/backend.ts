@@ -5,7 +5,8 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import { type DeviceFence, immediateFence } from '../train/engine';
 import { registerWasmTrainingKernels } from '../train/wasmKernels';
 import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
-import type { AdapterDescription, BackendName, MemoryUse } from './protocol';
+import type { AdapterDescription, MemoryUse } from './protocol';
+import type { BackendName } from '../domain/backend';
 
 export type BackendSetup =
   | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }

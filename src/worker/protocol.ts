@@ -1,19 +1,15 @@
 import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
-import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
-import type { Evaluation } from '../train/evaluation';
 import type { RankedClass } from '../train/predict';
-import type { DatasetInfo } from '../data/datasetInfo';
-import type { DatasetShape } from '../data/dataset';
-import type { SavedModelInfo } from '../experiments/savedModel';
-import type { Stage } from '../model/stages';
 import type { ModelFiles } from '../train/modelFile';
-import type { TransferCheck } from '../train/engine';
 import type { ImportSource } from './importDataset';
+import type { BackendName } from '../domain/backend';
+import type { DatasetInfo, DatasetShape } from '../domain/dataset';
+import type { SavedModelInfo } from '../domain/savedModel';
+import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
+import type { Stage, TransferCheck } from '../domain/transfer';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
-
-export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
 /** wasm first: it needs no GPU, and on the CPU (XNNPACK, SIMD, threads) it far outruns tfjs's plain-JS cpu. */
 export const FALLBACK_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'cpu'];

@@ -1,19 +1,21 @@
-import type { DatasetShape, ImageDataset } from '../data/dataset';
+import type { ImageDataset } from '../data/dataset';
 import { FASHION_MNIST_NAME, fetchSource, loadFashionMnist } from '../data/fashionMnist';
 import { CheckpointStore, DatasetStore, ModelStore } from '../experiments/database';
 import { uniqueId } from '../experiments/ids';
 import { readConfig } from '../experiments/runStore';
-import type { SavedModelInfo } from '../experiments/savedModel';
 import { exportModelFiles, networkOf, readModelFiles } from '../train/modelFile';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
 import type * as tf from '@tensorflow/tfjs';
-import { type Checkpoint, type DeviceFence, LIVE_LOSS_INTERVAL_MS, measureTransfer, runTraining } from '../train/engine';
+import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, measureTransfer, runTraining } from '../train/engine';
 import { memoryUse, setUpBackend } from './backend';
 import { Predictor } from '../train/predict';
 import { decodeImage } from './decodeImage';
 import { importDataset } from './importDataset';
 import { summarizeNetwork } from './summarizeNetwork';
 import { type FromWorker, type PredictSource, type ToWorker, assertNever } from './protocol';
+import type { DatasetShape } from '../domain/dataset';
+import type { SavedModelInfo } from '../domain/savedModel';
+import type { Checkpoint } from '../domain/training';
 
 /** The dedicated-worker global, typed without pulling the WebWorker lib into a DOM program. */
 interface WorkerScope {

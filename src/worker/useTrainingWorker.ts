@@ -1,15 +1,12 @@
 import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainConfig } from '../config/trainConfig';
-import type { DatasetInfo } from '../data/datasetInfo';
-import type { DatasetRef, RunAction, RunRecord } from '../experiments/runHistory';
+import type { RunAction } from '../experiments/runHistory';
 import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
-import type { SavedModelInfo, TransferRef } from '../experiments/savedModel';
 import type { ModelFiles } from '../train/modelFile';
 import type { QueuedTurn } from '../experiments/runQueue';
 import {
   type AdapterDescription,
-  type BackendName,
   type FromWorker,
   type MemoryUse,
   type NetworkSummary,
@@ -19,6 +16,11 @@ import {
   assertNever,
 } from './protocol';
 import { newRunId } from '../experiments/runHistory';
+import type { BackendName } from '../domain/backend';
+import { type DatasetInfo, type DatasetRef, datasetShape } from '../domain/dataset';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
+import type { TransferRef } from '../domain/transfer';
 
 export type BackendState =
   | { status: 'starting'; backend: BackendName }
@@ -313,7 +315,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         runId: run.id,
         name,
         config: run.config,
-        shape: run.dataset ? { classes: run.dataset.classes, side: run.dataset.side, channels: run.dataset.channels } : FASHION_MNIST_SHAPE,
+        shape: run.dataset ? datasetShape(run.dataset) : FASHION_MNIST_SHAPE,
         datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
       }),
     [modelRequest],
