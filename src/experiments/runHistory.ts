@@ -7,6 +7,8 @@ export const newRunId = (): string => uniqueId('run');
 
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
+  /** A run as another tab stored it: that tab trains and writes it, so its copy replaces this page's. */
+  | { type: 'stored'; run: RunRecord }
   | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group' | 'dataset' | 'startedFrom'> }
   | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
@@ -36,6 +38,8 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
       const known = new Set(runs.map((run) => run.id));
       return [...action.runs.filter((run) => !known.has(run.id)), ...runs].sort((a, b) => a.startedAt - b.startedAt);
     }
+    case 'stored':
+      return [...runs.filter((run) => run.id !== action.run.id), action.run].sort((a, b) => a.startedAt - b.startedAt);
     case 'created':
       return [
         ...runs,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { readConfig } from '../experiments/runStore';
+import { readConfig } from '../experiments/runMigration';
 import { buildRunNetwork, layerWeights } from '../model/googlenet';
 import { type ModelMetadata, exportModelFiles, readModelFiles } from './modelFile';
 

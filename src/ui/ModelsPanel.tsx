@@ -49,7 +49,6 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
     act(async () => {
       if (!run) return 'Train a run first.';
       const info = await worker.saveModel(run, run.name || describeConfig(run.config));
-      models.refresh();
       return `Saved "${info.name}" (epoch ${info.epoch}).`;
     });
   const download = (model: SavedModelInfo) =>
@@ -67,7 +66,6 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
     void act(async () => {
       if (!json || !weights) throw new Error('Choose both files of a download: the .json and its .weights.bin.');
       const info = await worker.importModel(json, weights);
-      models.refresh();
       return `Loaded "${info.name}".`;
     });
   };

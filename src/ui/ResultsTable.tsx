@@ -2,7 +2,7 @@ import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
 import { canResume, latestEpoch } from '../experiments/runHistory';
-import { exportRuns, runsToCsv } from '../experiments/runStore';
+import { exportRuns, runsToCsv } from '../experiments/runExchange';
 import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
