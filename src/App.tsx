@@ -208,8 +208,8 @@ export function App() {
       <header>
         <h1>GoogLeNet Playground</h1>
         <p className="subtle">
-          A real GoogLeNet (Inception v1) trained on Fashion-MNIST in your browser, on your GPU, with plain SGD — the
-          batch-size study from <em>Dive into Deep Learning</em>.
+          A real GoogLeNet (Inception v1) trained on Fashion-MNIST in your browser, on your GPU, with SGD, momentum or
+          Adam — the batch-size study from <em>Dive into Deep Learning</em>.
         </p>
       </header>
       <ClassroomBar view={view} onChange={setView} />

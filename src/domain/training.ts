@@ -28,6 +28,9 @@ export interface BatchLossSample {
   loss: number;
 }
 
+/** Updates in one epoch: the last, smaller batch is kept, as PyTorch's DataLoader does. */
+export const batchesPerEpoch = (examples: number, batchSize: number): number => Math.ceil(examples / batchSize);
+
 /** 'paused': it finished the epoch it was asked to stop after (a race hands the GPU to the next run). */
 export type TrainingOutcome = 'completed' | 'stopped' | 'paused';
 

@@ -1,6 +1,7 @@
 import { FIELD_SPECS, type TrainConfig } from '../config/trainConfig';
 import { latestEpoch } from './runHistory';
 import type { RunRecord } from '../domain/run';
+import { batchesPerEpoch } from '../domain/training';
 
 export const DEFAULT_LAB_BATCH_SIZES = '8, 32, 128, 512';
 const MAX_LAB_RUNS = 8;
@@ -46,7 +47,7 @@ export function labConfigs(base: TrainConfig, batchSizes: number[], linearScalin
   }));
 }
 
-export const updatesPerEpoch = (config: TrainConfig): number => Math.ceil(config.trainSubset / config.batchSize);
+export const updatesPerEpoch = (config: TrainConfig): number => batchesPerEpoch(config.trainSubset, config.batchSize);
 
 /** Below this many updates batch norm's running averages (momentum 0.1) still carry over 0.9^50 ≈ 0.5 % of their start. */
 const UNSETTLED_STEPS = 50;
