@@ -25,7 +25,6 @@ import { BatchSizeLab } from './ui/BatchSizeLab';
 import { ScaleChooser } from './ui/ScaleChooser';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { useStoredList } from './experiments/useStoredList';
-import { DatasetStore, ModelStore } from './experiments/database';
 import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
 import { type TrainConfig, architectureOf, inputChannels } from './config/trainConfig';
 import { EvaluationPanel } from './ui/EvaluationPanel';
@@ -34,8 +33,7 @@ import { ClassroomBar } from './ui/ClassroomBar';
 import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
 import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
-import { type DatasetInfo, datasetRef } from './domain/dataset';
-import type { SavedModelInfo } from './domain/savedModel';
+import { datasetRef } from './domain/dataset';
 
 const fromUrl = configFromQuery(window.location.search);
 // A link names its settings against d2l's faithful ones, so links keep their meaning; a bare visit starts small.
@@ -52,9 +50,6 @@ function withField(draft: ConfigDraft, key: ConfigKey, value: string): ConfigDra
   const paper = value === 'paper';
   return { ...draft, model: value, resolution: paper ? '224' : '96', auxHeads: paper ? '1' : '0', dropout: paper ? '1' : '0' };
 }
-
-const openDatasetStore = () => DatasetStore.open();
-const openModelStore = () => ModelStore.open();
 
 /** Fine-tuning keeps the saved model's network (its weights fit no other), and takes the run's other settings. */
 function withNetworkOf(config: TrainConfig, network: TrainConfig): TrainConfig {
@@ -75,19 +70,16 @@ export function App() {
   const references = useReferences();
   const referenceFile = references.status === 'ready' ? references.file : null;
   const worker = useTrainingWorker(history.dispatch);
-  const datasets = useStoredList<DatasetInfo>(openDatasetStore, 'Imported datasets');
-  const savedModels = useStoredList<SavedModelInfo>(openModelStore, 'Saved models');
+  const datasets = useStoredList('datasets', 'Imported datasets');
+  const savedModels = useStoredList('models', 'Saved models');
   const [fineTune, setFineTune] = useState<FineTuneChoice>({ modelId: null, freezeThrough: null });
   const fineTuneModel = savedModels.list.find((m) => m.id === fineTune.modelId) ?? null;
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const chosenDataset = datasets.list.find((d) => d.id === datasetId) ?? null;
   const { datasetImport } = worker;
-  const { refresh: refreshDatasets } = datasets;
   useEffect(() => {
-    if (datasetImport.status !== 'done') return;
-    refreshDatasets();
-    setDatasetId(datasetImport.info.id);
-  }, [datasetImport, refreshDatasets]);
+    if (datasetImport.status === 'done') setDatasetId(datasetImport.info.id);
+  }, [datasetImport]);
   const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(initialConfig));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
   const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
@@ -151,7 +143,7 @@ export function App() {
       check: null,
     };
     const config = fineTuneModel ? withNetworkOf(validation.config, fineTuneModel.config) : validation.config;
-    worker.start(config, undefined, dataset, startedFrom);
+    worker.start({ config, dataset, startedFrom });
   };
 
   useClassroomShortcuts({
@@ -169,7 +161,7 @@ export function App() {
       const url = new URL(window.location.href);
       url.searchParams.delete('autostart');
       window.history.replaceState(null, '', url);
-      worker.start(validation.config);
+      worker.start({ config: validation.config });
     }
   }, [ready, validation, worker]);
 

@@ -19,6 +19,15 @@ describe('queue plans', () => {
     expect(turns.every((t) => t.group === 'lab')).toBe(true);
   });
 
+  it('carries each run\'s dataset and fine-tuning start on every turn, for the first turn to start the run with', () => {
+    const dataset = { id: 'd', name: 'shapes', classes: ['a', 'b'], side: 64, channels: 3 };
+    const startedFrom = { modelId: 'm', modelName: 'tiny', freezeThrough: 'b2' as const, inputChannels: 1, check: null };
+    const turns = racePlan([{ ...planned('a', 2), dataset, startedFrom }, planned('b', 1)], 'lab');
+    expect(turns.filter((t) => t.runId === 'a').every((t) => t.dataset === dataset && t.startedFrom === startedFrom)).toBe(true);
+    expect(turns.find((t) => t.runId === 'b')!.dataset).toBeUndefined();
+    expect(sequentialPlan([{ ...planned('a', 2), dataset }], 's')[0]!.dataset).toBe(dataset);
+  });
+
   it('runs a study one run after another, each to its end', () => {
     expect(sequentialPlan([planned('a', 2), planned('b', 3)], 's').map((t) => `${t.runId}${t.untilEpoch}`)).toEqual(['a2', 'b3']);
   });

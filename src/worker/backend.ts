@@ -12,7 +12,7 @@ export type BackendSetup =
   | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }
   | { ok: false; reason: string };
 
-function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+function adapterDescription(info: GPUAdapterInfo): AdapterDescription {
   const isSoftware = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description);
   return { vendor: info.vendor, architecture: info.architecture, description: info.description, isSoftware };
 }
@@ -97,7 +97,7 @@ export async function setUpBackend(
     if (name === 'webgpu') {
       const probe = await probeWebGpu();
       if (!probe.ok) return probe;
-      adapter = describeAdapter(probe.info);
+      adapter = adapterDescription(probe.info);
       // The shipped strategy table was measured on SwiftShader; a real GPU keeps tfjs's kernel until one is tuned.
       registerWebGpuWeightGradient(adapter.isSoftware ? undefined : { force: 'builtin' });
     }
