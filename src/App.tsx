@@ -1,14 +1,14 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   type ConfigDraft,
   type ConfigKey,
   configFromQuery,
   type NetworkShape,
-  draftFromConfig,
   draftFromSettings,
+  formFromConfig,
+  formFromDraft,
   networkShape,
   queryFromConfig,
-  validateDraft,
 } from './config/trainConfig';
 import { D2L_STUDY, FIRST_VISIT_CONFIG, type StudyPreset, presetShown } from './experiments/presets';
 import { BackendStatus } from './ui/BackendStatus';
@@ -80,7 +80,9 @@ export function App() {
   useEffect(() => {
     if (datasetImport.status === 'done') setDatasetId(datasetImport.info.id);
   }, [datasetImport]);
-  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(initialConfig));
+  const [form, setForm] = useState(() => formFromConfig(initialConfig));
+  const { draft, validation } = form;
+  const editDraft = (change: (current: ConfigDraft) => ConfigDraft) => setForm((f) => formFromDraft(change(f.draft)));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
   const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
   const toggleCompare = (runId: string) =>
@@ -100,7 +102,6 @@ export function App() {
     window.history.replaceState(null, '', url);
   }, [view]);
   const autostartPending = useRef(fromUrl.autostart);
-  const validation = useMemo(() => validateDraft(draft), [draft]);
   const ready = worker.backend.status === 'ready' && worker.data.status === 'ready';
   const queue = useRunQueue(history.runs, {
     idle: ready && worker.activeRunId === null,
@@ -128,7 +129,7 @@ export function App() {
     const current = presetShown(draft);
     const index = current === undefined ? (direction === 1 ? -1 : 0) : D2L_STUDY.indexOf(current);
     const next = D2L_STUDY[(index + direction + D2L_STUDY.length) % D2L_STUDY.length]!;
-    setDraft((d) => applyPreset(d, next));
+    editDraft((d) => applyPreset(d, next));
   };
 
   const train = () => {
@@ -224,7 +225,7 @@ export function App() {
           config={validation.ok ? validation.config : null}
           softwareAdapter={worker.backend.status === 'ready' ? (worker.backend.adapter?.isSoftware ?? false) : null}
           editable={!running && view.controls === 'shown'}
-          onApply={(settings) => setDraft((d) => ({ ...d, ...draftFromSettings(settings) }))}
+          onApply={(settings) => editDraft((d) => ({ ...d, ...draftFromSettings(settings) }))}
         />
       )}
       <SettingsForm
@@ -233,8 +234,8 @@ export function App() {
         running={running}
         controls={view.controls}
         disabledReason={disabledReason}
-        onChange={(key: ConfigKey, value: string) => setDraft((d) => withField(d, key, value))}
-        onPreset={(preset: StudyPreset) => setDraft((d) => applyPreset(d, preset))}
+        onChange={(key: ConfigKey, value: string) => editDraft((d) => withField(d, key, value))}
+        onPreset={(preset: StudyPreset) => editDraft((d) => applyPreset(d, preset))}
         onTrain={train}
         onStop={stop}
         onCopyLink={() => void copyLink()}

@@ -1,4 +1,4 @@
-import { FIELD_SPECS, type TrainConfig } from '../config/trainConfig';
+import { FIELD_SPECS, type TrainConfig, crossFieldErrors } from '../config/trainConfig';
 import { latestEpoch } from './runHistory';
 import type { RunRecord } from '../domain/run';
 import { batchesPerEpoch } from '../domain/training';
@@ -17,9 +17,8 @@ export function parseBatchSizes(text: string, trainSubset: number): BatchSizesRe
     const value = Number(part);
     if (!Number.isInteger(value) || value < 1) return { ok: false, message: `"${part}" is not a whole number of at least 1.` };
     if (value > FIELD_SPECS.batchSize.max) return { ok: false, message: `${value} is above the largest batch size, ${FIELD_SPECS.batchSize.max}.` };
-    if (value > trainSubset) {
-      return { ok: false, message: `Batch size ${value} is larger than the ${trainSubset} training images of the settings above.` };
-    }
+    const problem = crossFieldErrors({ batchSize: value, trainSubset }).batchSize;
+    if (problem !== undefined) return { ok: false, message: problem };
     if (sizes.includes(value)) return { ok: false, message: `Batch size ${value} is listed twice.` };
     sizes.push(value);
   }
