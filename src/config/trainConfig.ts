@@ -263,6 +263,23 @@ export function crossFieldErrors(settings: Partial<TrainConfig>): FieldErrors {
   return errors;
 }
 
+/**
+ * A stored or imported config (a run record, a saved model's file), or null when it is not one. Options added after
+ * it was written are absent from it: such a run used their defaults, d2l's settings.
+ */
+export function readConfig(value: unknown): TrainConfig | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const stored = value as Record<string, unknown>;
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const key of CONFIG_KEYS) {
+    const field = stored[key];
+    if (field === undefined && FIELD_SPECS[key].group !== 'run') continue;
+    if (!isFieldValue(key, field)) return null;
+    config[key] = field;
+  }
+  return config as unknown as TrainConfig;
+}
+
 export function validateDraft(draft: ConfigDraft): ValidationResult {
   const fieldErrors: FieldErrors = {};
   const values: Partial<Record<ConfigKey, FieldValue>> = {};

@@ -1,4 +1,4 @@
-import { CONFIG_KEYS, DEFAULT_CONFIG, FIELD_SPECS, type TrainConfig, isFieldValue } from '../config/trainConfig';
+import { type TrainConfig, readConfig } from '../config/trainConfig';
 import type { RunRecord, RunStatus } from '../domain/run';
 import type { BatchLossSample, EpochReport, Evaluation } from '../domain/training';
 import { STAGES } from '../domain/transfer';
@@ -15,19 +15,6 @@ const STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 
 const INPUT_CHANNEL_COUNTS: readonly number[] = [1, 3];
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-/** Options added after a record was written are absent from it: such a run used their defaults, d2l's settings. */
-export function readConfig(value: unknown): TrainConfig | null {
-  if (!isRecord(value)) return null;
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  for (const key of CONFIG_KEYS) {
-    const field = value[key];
-    if (field === undefined && FIELD_SPECS[key].group !== 'run') continue;
-    if (!isFieldValue(key, field)) return null;
-    config[key] = field;
-  }
-  return config as unknown as TrainConfig;
-}
 
 /**
  * Brings a stored or imported record to the current shape, or returns null when it is not a run at all.

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { readConfig } from '../experiments/runMigration';
 import { buildRunNetwork, layerWeights } from '../model/googlenet';
 import { type ModelMetadata, exportModelFiles, readModelFiles } from './modelFile';
 
@@ -34,7 +33,7 @@ describe('model files', () => {
     const json = JSON.parse(files.json);
     expect(json.format).toBe('layers-model');
     expect(json.weightsManifest[0].paths).toEqual(['shapes-v1.weights.bin']);
-    const read = readModelFiles(files.json, files.weights, readConfig);
+    const read = readModelFiles(files.json, files.weights);
     expect(read.metadata).toEqual(metadata);
     expect(read.weights).toEqual(weights);
   });
@@ -53,13 +52,13 @@ describe('model files', () => {
     ['not JSON', () => '{"modelTopology":', /not JSON/],
     ['a model from elsewhere', () => JSON.stringify({ modelTopology: {}, weightsManifest: [] }), /not saved by GoogLeNet Playground/],
   ])('refuse %s', async (_, json, message) => {
-    expect(() => readModelFiles(json(), new ArrayBuffer(8), readConfig)).toThrow(message);
+    expect(() => readModelFiles(json(), new ArrayBuffer(8))).toThrow(message);
   });
 
   it('refuse weights that do not belong to the model.json', async () => {
     const files = await exportModelFiles(metadata, trainedWeights());
-    expect(() => readModelFiles(files.json, files.weights.slice(0, 100), readConfig)).toThrow(/weights file does not match/);
+    expect(() => readModelFiles(files.json, files.weights.slice(0, 100))).toThrow(/weights file does not match/);
     const otherWidth = files.json.replace('"width":0.0625', '"width":0.125');
-    expect(() => readModelFiles(otherWidth, files.weights, readConfig)).toThrow(/of the shape this network needs/);
+    expect(() => readModelFiles(otherWidth, files.weights)).toThrow(/of the shape this network needs/);
   });
 });

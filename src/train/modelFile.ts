@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readConfig } from '../config/trainConfig';
 import { buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
 import type { SavedModelInfo } from '../domain/savedModel';
 
@@ -62,11 +63,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * Reads model.json and its weights file back into a saved model, checking everything before anything is kept:
  * a file that is not JSON, a model from elsewhere, or weights that do not fit the network it describes are refused.
  */
-export function readModelFiles(
-  jsonText: string,
-  weightData: ArrayBuffer,
-  readConfig: (value: unknown) => SavedModelInfo['config'] | null,
-): { metadata: ModelMetadata; weights: Float32Array[] } {
+export function readModelFiles(jsonText: string, weightData: ArrayBuffer): { metadata: ModelMetadata; weights: Float32Array[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(jsonText);

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig, networkShape } from '../config/trainConfig';
 import type { ByteSource } from '../data/fashionMnist';
-import { readConfig } from '../experiments/runMigration';
 import { setUpBackend } from './backend';
 import { type WorkerStores, indexedDbStores } from './handlers/stores';
 import type { FromWorker, Replies, RequestType, WorkerEvent, WorkerRequest } from './protocol';
@@ -37,7 +36,6 @@ function testWorker(overrides: Partial<WorkerParts> = {}) {
     setUpBackend,
     dataSource: () => files,
     decode: async (image) => new Uint8Array(await image.arrayBuffer()),
-    readConfig,
     ...overrides,
   });
   let nextId = 0;

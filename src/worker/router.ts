@@ -1,4 +1,3 @@
-import type { TrainConfig } from '../config/trainConfig';
 import type { ByteSource } from '../data/fashionMnist';
 import type { BackendName } from '../domain/backend';
 import type { BackendSetup } from './backend';
@@ -18,7 +17,6 @@ export interface WorkerParts {
   /** Where Fashion-MNIST's files are read from. */
   dataSource(dataBaseUrl: string): ByteSource;
   decode: ImageDecoder;
-  readConfig(value: unknown): TrainConfig | null;
 }
 
 /**
@@ -29,7 +27,7 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
   const checkpoints = openOnce(parts.stores.checkpoints);
   const device = new DeviceSlot();
   const datasets = new Datasets(openOnce(parts.stores.datasets));
-  const models = new Models(openOnce(parts.stores.models), checkpoints, parts.readConfig);
+  const models = new Models(openOnce(parts.stores.models), checkpoints);
   const prediction = new Prediction(datasets, models, checkpoints, parts.decode);
   const session = new TrainingSession(datasets, models, checkpoints);
 

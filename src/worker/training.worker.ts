@@ -1,5 +1,4 @@
 import { fetchSource } from '../data/fashionMnist';
-import { readConfig } from '../experiments/runMigration';
 import { setUpBackend } from './backend';
 import { decodeImage } from './decodeImage';
 import { indexedDbStores } from './handlers/stores';
@@ -18,7 +17,6 @@ const answer = createRouter((message) => scope.postMessage(message), {
   setUpBackend,
   dataSource: (dataBaseUrl) => fetchSource(dataBaseUrl),
   decode: decodeImage,
-  readConfig,
 });
 
 scope.onmessage = (event) => void answer(event.data);

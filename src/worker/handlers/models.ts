@@ -19,8 +19,6 @@ export class Models {
   constructor(
     private readonly records: () => Promise<ModelRecords>,
     private readonly checkpoints: () => Promise<CheckpointRecords>,
-    /** Reads a stored or imported config, or null when it is not one. */
-    private readonly readConfig: (value: unknown) => TrainConfig | null,
   ) {}
 
   async load(modelId: string): Promise<{ info: SavedModelInfo; weights: Float32Array[] }> {
@@ -56,7 +54,7 @@ export class Models {
   }
 
   async import(json: Blob, weightsFile: Blob): Promise<SavedModelInfo> {
-    const { metadata, weights } = readModelFiles(await json.text(), await weightsFile.arrayBuffer(), this.readConfig);
+    const { metadata, weights } = readModelFiles(await json.text(), await weightsFile.arrayBuffer());
     const info: SavedModelInfo = { ...metadata, id: uniqueId('model'), fromRunId: null, createdAt: Date.now() };
     await (await this.records()).save(info, weights);
     return info;
