@@ -50,6 +50,7 @@ export function useRunHistory(): RunHistory {
       .then(async (store) => {
         if (cancelled) return store.close();
         storeRef.current = store;
+        setStorageProblem((problem) => (problem === BLOCKED_MESSAGE ? null : problem));
         const stored = await store.loadAll();
         for (const run of stored) saved.current.set(run.id, run);
         dispatch({ type: 'loaded', runs: stored });
