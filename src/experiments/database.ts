@@ -43,7 +43,7 @@ const PAYLOADS = {
 
 export type DescribedName = keyof typeof PAYLOADS;
 type PayloadName<Name extends DescribedName> = (typeof PAYLOADS)[Name]['store'];
-type Description<Name extends DescribedName> = PlaygroundDb[Name]['value'];
+export type Description<Name extends DescribedName> = PlaygroundDb[Name]['value'];
 /** A payload as its owner hands it over: the stored record without the key, which the description gives. */
 export type Payload<Name extends DescribedName> = Omit<PlaygroundDb[PayloadName<Name>]['value'], (typeof PAYLOADS)[Name]['key']>;
 

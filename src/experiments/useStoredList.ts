@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { DescribedStore, listenToStorage } from './database';
+import { DescribedStore, type Description, listenToStorage } from './database';
 
 type ListedName = 'datasets' | 'models';
-type Listed<Name extends ListedName> = Awaited<ReturnType<DescribedStore<Name>['list']>>[number];
 
 export interface StoredList<T> {
   list: T[];
@@ -14,8 +13,8 @@ export interface StoredList<T> {
  * Items kept in IndexedDB as the page shows them: their descriptions, never their payload, oldest first. The list is
  * read again whenever any context (this page, its worker, another tab) writes or removes one.
  */
-export function useStoredList<Name extends ListedName>(name: Name, what: string): StoredList<Listed<Name>> {
-  const [list, setList] = useState<Listed<Name>[]>([]);
+export function useStoredList<Name extends ListedName>(name: Name, what: string): StoredList<Description<Name>> {
+  const [list, setList] = useState<Description<Name>[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
 
