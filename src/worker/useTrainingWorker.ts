@@ -198,16 +198,18 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       const { runId } = request;
       activeRunRef.current = runId;
       setActiveRunId(runId);
+      // A run the page has already failed (its device was lost) keeps that end, whatever the worker says after.
+      const stillActive = () => activeRunRef.current === runId;
       requests.request({ type: 'start', ...request }).then(
         ({ outcome, memory, transferCheck }) => {
+          if (!stillActive()) return;
           if (transferCheck !== null) dispatch({ type: 'transfer-check', runId, check: transferCheck });
           dispatch({ type: 'ended', runId, outcome });
           setMemoryAfterRun(memory);
           endRun();
         },
         (error) => {
-          // Already failed by a lost device, which replaced the worker.
-          if (activeRunRef.current !== runId) return;
+          if (!stillActive()) return;
           dispatch({ type: 'failed', runId, message: errorMessage(error) });
           endRun();
           // A failed step can leave tensors and device state behind; a fresh worker starts clean. A crashed one is
