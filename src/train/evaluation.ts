@@ -1,3 +1,4 @@
+import type { DatasetShape } from '../domain/dataset';
 import type { Evaluation, Misclassified } from '../domain/training';
 
 export const MISCLASSIFIED_SHOWN = 24;
@@ -7,7 +8,7 @@ export function summarizePredictions(
   epoch: number,
   predictions: Int32Array,
   test: { labels: Uint8Array; images: Uint8Array },
-  shape: { classes: readonly string[]; side: number; channels: number },
+  shape: DatasetShape,
 ): Evaluation {
   const { classes, side, channels } = shape;
   const size = side * side * channels;
