@@ -67,19 +67,15 @@ test('a worker that dies while a model save is pending: the save fails with the 
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   const trainingWorker = page.workers().find((w) => w.url().includes('training.worker'));
   expect(trainingWorker).toBeDefined();
-  // The worker swallows its answer to the save and dies instead, as a crash in the middle of the request would.
+  // The worker takes the save request and dies before answering it, as a crash in the middle of the request would.
   await trainingWorker!.evaluate(() => {
-    const scope = globalThis as unknown as { postMessage(message: unknown, transfer?: Transferable[]): void };
-    const post = scope.postMessage.bind(scope);
-    scope.postMessage = (message, transfer) => {
-      const type = (message as { type?: string } | null)?.type;
-      if (type === 'model-saved' || type === 'model-failed') {
-        setTimeout(() => {
-          throw new Error('simulated crash during save');
-        });
-        return;
-      }
-      post(message, transfer);
+    const scope = globalThis as unknown as { onmessage: ((event: MessageEvent) => void) | null };
+    const handle = scope.onmessage!;
+    scope.onmessage = (event) => {
+      if ((event.data as { type?: string } | null)?.type !== 'save-model') return handle(event);
+      setTimeout(() => {
+        throw new Error('simulated crash during save');
+      });
     };
   });
   const models = page.getByRole('region', { name: 'Models' });

@@ -7,7 +7,7 @@ test('a two-batch-size lab in race mode grows both runs epoch by epoch', async (
   await app.expectWebGpuReady();
   const lab = page.getByRole('region', { name: 'Batch-size lab' });
   await lab.getByLabel('Batch sizes').fill('4, 16, 32');
-  await expect(lab.getByRole('alert')).toHaveText(/Batch size 32 is larger than the 16 training images/);
+  await expect(lab.getByRole('alert')).toHaveText('Batch size (32) cannot exceed the number of training images (16).');
   await lab.getByLabel('Batch sizes').fill('4, 16');
   await expect(lab.getByRole('checkbox', { name: /Race/ })).toBeChecked();
   await lab.getByRole('button', { name: 'Run lab' }).click();

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
 import type { ImageDataset } from '../src/data/dataset';
 import { seededRandom } from '../src/data/random';
 import { buildRunNetwork } from '../src/model/googlenet';
-import { TrainingSession } from '../src/train/engine';
+import { TrainingSession } from '../src/train/session';
 import { registerWebGpuWeightGradient } from '../src/train/webgpuWeightGradient';
 import {
   type ConvShape,

@@ -1,14 +1,14 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   type ConfigDraft,
   type ConfigKey,
   configFromQuery,
   type NetworkShape,
-  draftFromConfig,
   draftFromSettings,
+  formFromConfig,
+  formFromDraft,
   networkShape,
   queryFromConfig,
-  validateDraft,
 } from './config/trainConfig';
 import { D2L_STUDY, FIRST_VISIT_CONFIG, type StudyPreset, presetShown } from './experiments/presets';
 import { BackendStatus } from './ui/BackendStatus';
@@ -25,17 +25,15 @@ import { BatchSizeLab } from './ui/BatchSizeLab';
 import { ScaleChooser } from './ui/ScaleChooser';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { useStoredList } from './experiments/useStoredList';
-import { DatasetStore, ModelStore } from './experiments/database';
 import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
 import { type TrainConfig, architectureOf, inputChannels } from './config/trainConfig';
-import type { DatasetInfo } from './data/datasetInfo';
-import type { SavedModelInfo } from './experiments/savedModel';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
 import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
 import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
+import { datasetRef } from './domain/dataset';
 
 const fromUrl = configFromQuery(window.location.search);
 // A link names its settings against d2l's faithful ones, so links keep their meaning; a bare visit starts small.
@@ -52,9 +50,6 @@ function withField(draft: ConfigDraft, key: ConfigKey, value: string): ConfigDra
   const paper = value === 'paper';
   return { ...draft, model: value, resolution: paper ? '224' : '96', auxHeads: paper ? '1' : '0', dropout: paper ? '1' : '0' };
 }
-
-const openDatasetStore = () => DatasetStore.open();
-const openModelStore = () => ModelStore.open();
 
 /** Fine-tuning keeps the saved model's network (its weights fit no other), and takes the run's other settings. */
 function withNetworkOf(config: TrainConfig, network: TrainConfig): TrainConfig {
@@ -75,20 +70,19 @@ export function App() {
   const references = useReferences();
   const referenceFile = references.status === 'ready' ? references.file : null;
   const worker = useTrainingWorker(history.dispatch);
-  const datasets = useStoredList<DatasetInfo>(openDatasetStore, 'Imported datasets');
-  const savedModels = useStoredList<SavedModelInfo>(openModelStore, 'Saved models');
+  const datasets = useStoredList('datasets', 'Imported datasets');
+  const savedModels = useStoredList('models', 'Saved models');
   const [fineTune, setFineTune] = useState<FineTuneChoice>({ modelId: null, freezeThrough: null });
   const fineTuneModel = savedModels.list.find((m) => m.id === fineTune.modelId) ?? null;
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const chosenDataset = datasets.list.find((d) => d.id === datasetId) ?? null;
   const { datasetImport } = worker;
-  const { refresh: refreshDatasets } = datasets;
   useEffect(() => {
-    if (datasetImport.status !== 'done') return;
-    refreshDatasets();
-    setDatasetId(datasetImport.info.id);
-  }, [datasetImport, refreshDatasets]);
-  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(initialConfig));
+    if (datasetImport.status === 'done') setDatasetId(datasetImport.info.id);
+  }, [datasetImport]);
+  const [form, setForm] = useState(() => formFromConfig(initialConfig));
+  const { draft, validation } = form;
+  const editDraft = (change: (current: ConfigDraft) => ConfigDraft) => setForm((f) => formFromDraft(change(f.draft)));
   const [selectedRunId, setSelectedRunId] = useState<string | undefined>();
   const [compared, setCompared] = useState<ReadonlySet<string>>(new Set());
   const toggleCompare = (runId: string) =>
@@ -108,7 +102,6 @@ export function App() {
     window.history.replaceState(null, '', url);
   }, [view]);
   const autostartPending = useRef(fromUrl.autostart);
-  const validation = useMemo(() => validateDraft(draft), [draft]);
   const ready = worker.backend.status === 'ready' && worker.data.status === 'ready';
   const queue = useRunQueue(history.runs, {
     idle: ready && worker.activeRunId === null,
@@ -136,19 +129,13 @@ export function App() {
     const current = presetShown(draft);
     const index = current === undefined ? (direction === 1 ? -1 : 0) : D2L_STUDY.indexOf(current);
     const next = D2L_STUDY[(index + direction + D2L_STUDY.length) % D2L_STUDY.length]!;
-    setDraft((d) => applyPreset(d, next));
+    editDraft((d) => applyPreset(d, next));
   };
 
   const train = () => {
     if (!validation.ok || !ready || running) return;
     setSelectedRunId(undefined);
-    const dataset = chosenDataset && {
-      id: chosenDataset.id,
-      name: chosenDataset.name,
-      classes: chosenDataset.classes,
-      side: chosenDataset.side,
-      channels: chosenDataset.channels,
-    };
+    const dataset = chosenDataset && datasetRef(chosenDataset);
     const startedFrom = fineTuneModel && {
       modelId: fineTuneModel.id,
       modelName: fineTuneModel.name,
@@ -157,7 +144,7 @@ export function App() {
       check: null,
     };
     const config = fineTuneModel ? withNetworkOf(validation.config, fineTuneModel.config) : validation.config;
-    worker.start(config, undefined, dataset, startedFrom);
+    worker.start({ config, dataset, startedFrom });
   };
 
   useClassroomShortcuts({
@@ -175,7 +162,7 @@ export function App() {
       const url = new URL(window.location.href);
       url.searchParams.delete('autostart');
       window.history.replaceState(null, '', url);
-      worker.start(validation.config);
+      worker.start({ config: validation.config });
     }
   }, [ready, validation, worker]);
 
@@ -214,8 +201,8 @@ export function App() {
       <header>
         <h1>GoogLeNet Playground</h1>
         <p className="subtle">
-          A real GoogLeNet (Inception v1) trained on Fashion-MNIST in your browser, on your GPU, with plain SGD — the
-          batch-size study from <em>Dive into Deep Learning</em>.
+          A real GoogLeNet (Inception v1) trained on Fashion-MNIST in your browser, on your GPU, with SGD, momentum or
+          Adam — the batch-size study from <em>Dive into Deep Learning</em>.
         </p>
       </header>
       <ClassroomBar view={view} onChange={setView} />
@@ -238,7 +225,7 @@ export function App() {
           config={validation.ok ? validation.config : null}
           softwareAdapter={worker.backend.status === 'ready' ? (worker.backend.adapter?.isSoftware ?? false) : null}
           editable={!running && view.controls === 'shown'}
-          onApply={(settings) => setDraft((d) => ({ ...d, ...draftFromSettings(settings) }))}
+          onApply={(settings) => editDraft((d) => ({ ...d, ...draftFromSettings(settings) }))}
         />
       )}
       <SettingsForm
@@ -247,8 +234,8 @@ export function App() {
         running={running}
         controls={view.controls}
         disabledReason={disabledReason}
-        onChange={(key: ConfigKey, value: string) => setDraft((d) => withField(d, key, value))}
-        onPreset={(preset: StudyPreset) => setDraft((d) => applyPreset(d, preset))}
+        onChange={(key: ConfigKey, value: string) => editDraft((d) => withField(d, key, value))}
+        onPreset={(preset: StudyPreset) => editDraft((d) => applyPreset(d, preset))}
         onTrain={train}
         onStop={stop}
         onCopyLink={() => void copyLink()}

@@ -1,7 +1,7 @@
 import type { TrainConfig } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
 import type { BenchCase, BenchRow } from './benchmark';
 import type { FromBenchWorker, ReproductionNote, ToBenchWorker } from './protocol';
+import type { EpochReport } from '../domain/training';
 
 declare global {
   interface Window {

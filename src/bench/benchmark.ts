@@ -4,7 +4,8 @@ import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
 import { buildRunNetwork } from '../model/googlenet';
 import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
-import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, TrainingSession, runTraining } from '../train/engine';
+import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
+import { TrainingSession } from '../train/session';
 
 export interface BenchCase {
   label: string;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { memoryUse, setUpBackend } from '../worker/backend';
-import type { AdapterDescription, BackendName } from '../worker/protocol';
+import type { AdapterDescription } from '../worker/protocol';
 import type { BenchProbes } from './benchmark';
+import type { BackendName } from '../domain/backend';
 
 /** Counts calls to one method of an object while `run` executes, then restores it. */
 function countCalls<T extends object, K extends keyof T>(target: T, method: K, run: () => void): number {

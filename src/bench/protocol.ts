@@ -1,6 +1,6 @@
 import type { TrainConfig } from '../config/trainConfig';
-import type { BatchLossSample, EpochReport } from '../train/engine';
 import type { BenchCase, BenchRow } from './benchmark';
+import type { BatchLossSample, EpochReport } from '../domain/training';
 
 /** Messages between the benchmark page and its worker; types only, imported by both sides. */
 

@@ -22,7 +22,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { loadFashionMnist } from '../data/fashionMnist';
-import type { BatchLossSample, EpochReport } from '../train/engine';
 import type { ReproductionNote } from './protocol';
 import { withBenchPage } from './chromium';
 import { installDawn } from './dawn';
@@ -42,6 +41,7 @@ import {
   seedReport,
 } from './reproduction';
 import { trainForReproduction } from './reproduceRun';
+import type { BatchLossSample, EpochReport } from '../domain/training';
 
 const ROOT = new URL('../../', import.meta.url);
 

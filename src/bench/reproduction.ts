@@ -17,7 +17,7 @@ import {
   parseReferenceFile,
   referencesFor,
 } from '../experiments/reference';
-import type { EpochReport } from '../train/engine';
+import type { EpochReport } from '../domain/training';
 
 /** What `npm run reproduce` trains: the first-visit settings, or a study preset at a scale. */
 export type RunChoice = { kind: 'first-visit' } | { kind: 'preset'; preset: StudyPreset; scale: StudyScale };

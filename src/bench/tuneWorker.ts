@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
 import type { ImageDataset } from '../data/dataset';
 import { buildRunNetwork } from '../model/googlenet';
-import { type DeviceFence, TrainingSession } from '../train/engine';
+import type { DeviceFence } from '../train/engine';
+import { TrainingSession } from '../train/session';
 import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
 import {
   type ConvShape,

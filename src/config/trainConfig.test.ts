@@ -5,6 +5,8 @@ import {
   configFromQuery,
   describeConfig,
   draftFromConfig,
+  formFromConfig,
+  formFromDraft,
   queryFromConfig,
   validateDraft,
 } from './trainConfig';
@@ -44,6 +46,20 @@ describe('validateDraft', () => {
   });
 });
 
+describe('the settings form', () => {
+  it('takes checked settings as they are, and parses and checks only what is typed', () => {
+    const { config } = configFromQuery('?bs=512&train=100&lr=0.003');
+    const form = formFromConfig(config);
+    expect(form.validation).toEqual({ ok: true, config });
+    if (form.validation.ok) expect(form.validation.config).toBe(config);
+    expect(form.draft.batchSize).toBe('64');
+    expect(formFromDraft({ ...form.draft, batchSize: '128' }).validation).toEqual({
+      ok: false,
+      errors: { batchSize: 'Batch size (128) cannot exceed the number of training images (100).' },
+    });
+  });
+});
+
 describe('URL settings', () => {
   it('round-trips a config and the autostart flag', () => {
     const config = { ...DEFAULT_CONFIG, batchSize: 8, learningRate: 0.02, resolution: 32, width: 0.25, seed: 9 };
@@ -69,7 +85,7 @@ describe('URL settings', () => {
   it('repairs a batch size larger than the subset asked for', () => {
     const parsed = configFromQuery('?bs=512&train=100');
     expect(parsed.config.batchSize).toBe(64);
-    expect(parsed.warnings[0]).toMatch(/batch size 512 with only 100 training images/);
+    expect(parsed.warnings).toEqual(['Link settings: Batch size (512) cannot exceed the number of training images (100). Using bs=64.']);
   });
 });
 
@@ -117,7 +133,7 @@ describe('ablation options', () => {
     expect(result).toEqual({ ok: false, errors: { resolution: "The paper's model needs a resolution of at least 32." } });
     const parsed = configFromQuery('?model=paper&res=16');
     expect(parsed.config.resolution).toBe(32);
-    expect(parsed.warnings[0]).toMatch(/needs at least 32/);
+    expect(parsed.warnings).toEqual(["Link settings: The paper's model needs a resolution of at least 32. Using res=32."]);
   });
 
   it('show in the legend when they depart from d2l', () => {

@@ -224,25 +224,92 @@ export function isFieldValue(key: ConfigKey, value: unknown): boolean {
     !('error' in parseField(key, encodeField(value)));
 }
 
-export function validateDraft(draft: ConfigDraft): ValidationResult {
+/**
+ * A rule between fields, written once: the form marks `field` with the problem, and a link's settings are repaired
+ * by changing that field. Settings whose fields did not parse are partial; a rule judges only what it can read.
+ */
+interface CrossFieldRule {
+  field: ConfigKey;
+  problem(settings: Partial<TrainConfig>): string | null;
+  repair(config: TrainConfig, defaults: TrainConfig): Partial<TrainConfig>;
+}
+
+const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    field: 'batchSize',
+    problem: ({ batchSize, trainSubset }) =>
+      batchSize !== undefined && trainSubset !== undefined && batchSize > trainSubset
+        ? `Batch size (${batchSize}) cannot exceed the number of training images (${trainSubset}).`
+        : null,
+    repair: (config, defaults) => ({ batchSize: Math.min(defaults.batchSize, config.trainSubset) }),
+  },
+  {
+    field: 'resolution',
+    problem: ({ model, resolution }) =>
+      model === 'paper' && resolution !== undefined && resolution < MIN_PAPER_RESOLUTION
+        ? `The paper's model needs a resolution of at least ${MIN_PAPER_RESOLUTION}.`
+        : null,
+    repair: () => ({ resolution: MIN_PAPER_RESOLUTION }),
+  },
+];
+
+/** The problems of these settings by the field each marks, as the rules between fields find them. */
+export function crossFieldErrors(settings: Partial<TrainConfig>): FieldErrors {
   const errors: FieldErrors = {};
-  const values: Record<string, FieldValue> = {};
+  for (const rule of CROSS_FIELD_RULES) {
+    const problem = rule.problem(settings);
+    if (problem !== null) errors[rule.field] = problem;
+  }
+  return errors;
+}
+
+/**
+ * A stored or imported config (a run record, a saved model's file), or null when it is not one. Options added after
+ * it was written are absent from it: such a run used their defaults, d2l's settings.
+ */
+export function readConfig(value: unknown): TrainConfig | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const stored = value as Record<string, unknown>;
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const key of CONFIG_KEYS) {
+    const field = stored[key];
+    if (field === undefined && FIELD_SPECS[key].group !== 'run') continue;
+    if (!isFieldValue(key, field)) return null;
+    config[key] = field;
+  }
+  return config as unknown as TrainConfig;
+}
+
+export function validateDraft(draft: ConfigDraft): ValidationResult {
+  const fieldErrors: FieldErrors = {};
+  const values: Partial<Record<ConfigKey, FieldValue>> = {};
   for (const key of CONFIG_KEYS) {
     const parsed = parseField(key, draft[key]);
-    if ('error' in parsed) errors[key] = parsed.error;
+    if ('error' in parsed) fieldErrors[key] = parsed.error;
     else values[key] = parsed.value;
   }
-  const { batchSize, trainSubset } = values;
-  if (typeof batchSize === 'number' && typeof trainSubset === 'number' && batchSize > trainSubset) {
-    errors.batchSize = `Batch size (${batchSize}) cannot exceed the number of training images (${trainSubset}).`;
-  }
-  const { model, resolution } = values;
-  if (model === 'paper' && typeof resolution === 'number' && resolution < MIN_PAPER_RESOLUTION) {
-    errors.resolution = `The paper's model needs a resolution of at least ${MIN_PAPER_RESOLUTION}.`;
-  }
+  const settings = values as Partial<TrainConfig>;
+  // A rule marks only a field it could read, so it never hides that field's own error.
+  const errors = { ...fieldErrors, ...crossFieldErrors(settings) };
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, config: values as unknown as TrainConfig };
+  return { ok: true, config: settings as TrainConfig };
 }
+
+/**
+ * The settings form: what each field shows, and what that stands for. Settings that arrive whole and checked (a
+ * link, the first visit) are taken as they are; only what the user types is parsed and checked again.
+ */
+export interface SettingsFormState {
+  draft: ConfigDraft;
+  validation: ValidationResult;
+}
+
+export const formFromConfig = (config: TrainConfig): SettingsFormState => ({
+  draft: draftFromConfig(config),
+  validation: { ok: true, config },
+});
+
+export const formFromDraft = (draft: ConfigDraft): SettingsFormState => ({ draft, validation: validateDraft(draft) });
 
 /** The fields of some settings as the form holds them. */
 export function draftFromSettings(settings: Partial<TrainConfig>): Partial<ConfigDraft> {
@@ -281,19 +348,11 @@ export function configFromQuery(search: string, defaults: TrainConfig = DEFAULT_
       (config as unknown as Record<ConfigKey, FieldValue>)[key] = parsed.value;
     }
   }
-  if (config.batchSize > config.trainSubset) {
-    warnings.push(
-      `Link asks for batch size ${config.batchSize} with only ${config.trainSubset} training images; ` +
-        `using batch size ${Math.min(defaults.batchSize, config.trainSubset)}.`,
-    );
-    config.batchSize = Math.min(defaults.batchSize, config.trainSubset);
-  }
-  if (config.model === 'paper' && config.resolution < MIN_PAPER_RESOLUTION) {
-    warnings.push(
-      `Link asks for the paper's model at ${config.resolution}×${config.resolution}; it needs at least ` +
-        `${MIN_PAPER_RESOLUTION}, so the resolution is ${MIN_PAPER_RESOLUTION}.`,
-    );
-    config.resolution = MIN_PAPER_RESOLUTION;
+  for (const rule of CROSS_FIELD_RULES) {
+    const problem = rule.problem(config);
+    if (problem === null) continue;
+    Object.assign(config, rule.repair(config, defaults));
+    warnings.push(`Link settings: ${problem} Using ${FIELD_SPECS[rule.field].query}=${encodeField(config[rule.field])}.`);
   }
   return { config, autostart: params.get('autostart') === '1', hasSettings, warnings };
 }

@@ -1,5 +1,6 @@
-import type { DatasetShape, ImageDataset } from './dataset';
+import type { ImageDataset } from './dataset';
 import { IdxFormatError, gunzipIfNeeded, parseIdx } from './idx';
+import type { DatasetShape } from '../domain/dataset';
 
 export const IMAGE_SIDE = 28;
 

@@ -1,3 +1,4 @@
+import type { SkippedFile } from '../domain/dataset';
 import { seededRandom, shuffledIndices } from './random';
 
 /** One file of an imported folder or zip: its path inside the import and its size. */
@@ -9,11 +10,6 @@ export interface ImportedFile {
 export interface LabelledFile {
   path: string;
   classIndex: number;
-}
-
-export interface SkippedFile {
-  path: string;
-  reason: string;
 }
 
 export interface FolderLayout {

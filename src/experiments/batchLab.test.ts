@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
 import { labConfigs, labFindings, parseBatchSizes, scaledLearningRate, updatesPerEpoch } from './batchLab';
-import type { RunRecord } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 describe('parseBatchSizes', () => {
   it('reads a list in any separator and sorts it', () => {
@@ -15,7 +15,7 @@ describe('parseBatchSizes', () => {
     ['8, 2.5', /"2.5" is not a whole number/],
     ['8, 0', /"0" is not a whole number/],
     ['8, 8', /listed twice/],
-    ['8, 4000', /larger than the 2000 training images/],
+    ['8, 4000', /Batch size \(4000\) cannot exceed the number of training images \(2000\)/],
     ['1,2,3,4,5,6,7,8,9', /At most 8/],
   ])('refuses "%s" with a message', (text, message) => {
     const result = parseBatchSizes(text, 2000);

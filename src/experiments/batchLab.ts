@@ -1,5 +1,7 @@
-import { FIELD_SPECS, type TrainConfig } from '../config/trainConfig';
-import { type RunRecord, latestEpoch } from './runHistory';
+import { FIELD_SPECS, type TrainConfig, crossFieldErrors } from '../config/trainConfig';
+import { latestEpoch } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import { batchesPerEpoch } from '../domain/training';
 
 export const DEFAULT_LAB_BATCH_SIZES = '8, 32, 128, 512';
 const MAX_LAB_RUNS = 8;
@@ -15,9 +17,8 @@ export function parseBatchSizes(text: string, trainSubset: number): BatchSizesRe
     const value = Number(part);
     if (!Number.isInteger(value) || value < 1) return { ok: false, message: `"${part}" is not a whole number of at least 1.` };
     if (value > FIELD_SPECS.batchSize.max) return { ok: false, message: `${value} is above the largest batch size, ${FIELD_SPECS.batchSize.max}.` };
-    if (value > trainSubset) {
-      return { ok: false, message: `Batch size ${value} is larger than the ${trainSubset} training images of the settings above.` };
-    }
+    const problem = crossFieldErrors({ batchSize: value, trainSubset }).batchSize;
+    if (problem !== undefined) return { ok: false, message: problem };
     if (sizes.includes(value)) return { ok: false, message: `Batch size ${value} is listed twice.` };
     sizes.push(value);
   }
@@ -45,7 +46,7 @@ export function labConfigs(base: TrainConfig, batchSizes: number[], linearScalin
   }));
 }
 
-export const updatesPerEpoch = (config: TrainConfig): number => Math.ceil(config.trainSubset / config.batchSize);
+export const updatesPerEpoch = (config: TrainConfig): number => batchesPerEpoch(config.trainSubset, config.batchSize);
 
 /** Below this many updates batch norm's running averages (momentum 0.1) still carry over 0.9^50 ≈ 0.5 % of their start. */
 const UNSETTLED_STEPS = 50;

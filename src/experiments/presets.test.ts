@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../config/trainConfig';
+import { DEFAULT_CONFIG, crossFieldErrors } from '../config/trainConfig';
 import { D2L_STUDY, FIRST_VISIT_CONFIG, matchingPreset, presetShown, reductions, scaleOf, scaledPresetConfig, settingsAtScale } from './presets';
+
+describe('the first-visit settings', () => {
+  it('keep every rule between fields, since the page takes them unchecked', () => {
+    expect(crossFieldErrors(FIRST_VISIT_CONFIG)).toEqual({});
+  });
+});
 
 describe('the d2l study presets', () => {
   it('are the five settings of the article, each a distinct (lr, batch) pair', () => {

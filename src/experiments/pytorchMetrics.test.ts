@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseExportedRuns } from './runStore';
+import { parseExportedRuns } from './runExchange';
 
 /** Written by train.py after a two-process torchrun run (scripts/pytorch/check_export.py --write-fixtures). */
 const METRICS = new URL('../../scripts/pytorch/fixtures/metrics.json', import.meta.url);

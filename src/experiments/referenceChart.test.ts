@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
 import type { ReferenceFile, ReferenceRun } from './reference';
 import { referencePoints, runReference } from './referenceChart';
-import type { RunRecord } from './runHistory';
+import type { RunRecord } from '../domain/run';
 
 const reference: ReferenceRun = {
   kind: 'first-visit',

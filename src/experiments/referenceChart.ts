@@ -1,6 +1,7 @@
 import { type ReferenceFile, type ReferenceRun, referenceConfig, referencesFor } from './reference';
-import type { RunRecord } from './runHistory';
 import type { XAxis } from './xAxis';
+import type { RunRecord } from '../domain/run';
+import { batchesPerEpoch } from '../domain/training';
 
 /** One epoch of a reference run where the charts draw it, with the fields the run's own epoch points use. */
 export interface ReferencePoint {
@@ -26,7 +27,7 @@ export function runReference(run: RunRecord, file: ReferenceFile | null): Refere
  */
 export function referencePoints(run: ReferenceRun, axis: XAxis): ReferencePoint[] {
   const { trainSubset, batchSize } = referenceConfig(run);
-  const stepsPerEpoch = Math.ceil(trainSubset / batchSize);
+  const stepsPerEpoch = batchesPerEpoch(trainSubset, batchSize);
   const x = (epoch: number): number => {
     switch (axis) {
       case 'epoch':

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { EpochReport } from '../train/engine';
 import { D2L_STUDY, scaledPresetConfig } from './presets';
 import { bestStudyRun, isStudyRun } from './reproduce';
-import type { RunRecord } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 const [first, second] = D2L_STUDY as [(typeof D2L_STUDY)[number], (typeof D2L_STUDY)[number]];
 const classroom = scaledPresetConfig(first, 'classroom', 1);

@@ -1,6 +1,7 @@
 import { CONFIG_KEYS } from '../config/trainConfig';
 import { type StudyPreset, type StudyScale, scaledPresetConfig } from './presets';
-import { type RunRecord, latestEpoch } from './runHistory';
+import { latestEpoch } from './runHistory';
+import type { RunRecord } from '../domain/run';
 
 /**
  * Whether a run reproduces a preset at a scale: Fashion-MNIST from scratch with every setting of the scaled preset

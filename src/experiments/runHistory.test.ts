@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
-import { type RunRecord, canResume, runsReducer } from './runHistory';
+import { canResume, runsReducer } from './runHistory';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 const created = (id: string, epochs = 2): RunRecord[] =>
   runsReducer([], {
@@ -24,5 +25,13 @@ describe('runsReducer', () => {
     runs = runsReducer(runs, { type: 'ended', runId: 'a', outcome: 'completed' });
     expect(runs[0]!.status).toBe('done');
     expect(canResume(runs[0]!)).toBe(false);
+  });
+
+  it("takes a run another tab stored in place of this page's copy, keeping start order", () => {
+    const runs = [...created('a'), ...created('b').map((run) => ({ ...run, startedAt: 3 }))];
+    const stored = { ...runs[0]!, status: 'done' as const, epochs: [epoch(1), epoch(2)] };
+    expect(runsReducer(runs, { type: 'stored', run: stored })).toEqual([stored, runs[1]]);
+    const other = { ...stored, id: 'c', startedAt: 2 };
+    expect(runsReducer(runs, { type: 'stored', run: other }).map((run) => run.id)).toEqual(['a', 'c', 'b']);
   });
 });

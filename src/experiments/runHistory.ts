@@ -1,52 +1,14 @@
-import type { TrainConfig } from '../config/trainConfig';
-import type { BatchLossSample, EpochReport, TrainingOutcome, TransferCheck } from '../train/engine';
-import type { Evaluation } from '../train/evaluation';
 import { uniqueId } from './ids';
-import type { TransferRef } from './savedModel';
-import type { BackendName } from '../worker/protocol';
-
-/**
- * 'interrupted': the page closed or reloaded while the run was training; its finished epochs are kept.
- * 'paused': waiting for its next turn in a race.
- */
-export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted' | 'paused';
-
-export interface RunRecord {
-  id: string;
-  /** A user-given label; empty means the settings describe the run. */
-  name: string;
-  config: TrainConfig;
-  backend: BackendName;
-  adapter: string | null;
-  status: RunStatus;
-  startedAt: number;
-  /** Seconds the first step took, shader compilation included; null until it finished. */
-  warmupSeconds: number | null;
-  epochs: EpochReport[];
-  batchLosses: BatchLossSample[];
-  error: string | null;
-  /** The lab or study queue that made the run, if one did. */
-  group: string | null;
-  /** The latest epoch's confusion matrix and misclassified test images. */
-  evaluation: Evaluation | null;
-  /** The imported dataset the run trained on; null for Fashion-MNIST. */
-  dataset: DatasetRef | null;
-  /** The saved model a fine-tuning run started from. */
-  startedFrom: TransferRef | null;
-}
-
-export interface DatasetRef {
-  id: string;
-  name: string;
-  classes: string[];
-  side: number;
-  channels: number;
-}
+import type { RunRecord } from '../domain/run';
+import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
+import type { TransferCheck } from '../domain/transfer';
 
 export const newRunId = (): string => uniqueId('run');
 
 export type RunAction =
   | { type: 'loaded'; runs: RunRecord[] }
+  /** A run as another tab stored it: that tab trains and writes it, so its copy replaces this page's. */
+  | { type: 'stored'; run: RunRecord }
   | { type: 'created'; run: Pick<RunRecord, 'id' | 'config' | 'backend' | 'adapter' | 'startedAt' | 'group' | 'dataset' | 'startedFrom'> }
   | { type: 'resumed'; runId: string }
   | { type: 'renamed'; runId: string; name: string }
@@ -76,6 +38,8 @@ export function runsReducer(runs: RunRecord[], action: RunAction): RunRecord[] {
       const known = new Set(runs.map((run) => run.id));
       return [...action.runs.filter((run) => !known.has(run.id)), ...runs].sort((a, b) => a.startedAt - b.startedAt);
     }
+    case 'stored':
+      return [...runs.filter((run) => run.id !== action.run.id), action.run].sort((a, b) => a.startedAt - b.startedAt);
     case 'created':
       return [
         ...runs,

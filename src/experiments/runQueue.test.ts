@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import type { EpochReport } from '../train/engine';
-import type { RunRecord } from './runHistory';
 import { decideTurn, racePlan, remainingEstimate, sequentialPlan } from './runQueue';
+import type { RunRecord } from '../domain/run';
+import type { EpochReport } from '../domain/training';
 
 const planned = (runId: string, epochs: number) => ({ runId, config: { ...DEFAULT_CONFIG, epochs } });
 
@@ -17,6 +17,15 @@ describe('queue plans', () => {
     const turns = racePlan([planned('a', 2), planned('b', 3)], 'lab');
     expect(turns.map((t) => `${t.runId}${t.untilEpoch}`)).toEqual(['a1', 'b1', 'a2', 'b2', 'b3']);
     expect(turns.every((t) => t.group === 'lab')).toBe(true);
+  });
+
+  it('carries each run\'s dataset and fine-tuning start on every turn, for the first turn to start the run with', () => {
+    const dataset = { id: 'd', name: 'shapes', classes: ['a', 'b'], side: 64, channels: 3 };
+    const startedFrom = { modelId: 'm', modelName: 'tiny', freezeThrough: 'b2' as const, inputChannels: 1, check: null };
+    const turns = racePlan([{ ...planned('a', 2), dataset, startedFrom }, planned('b', 1)], 'lab');
+    expect(turns.filter((t) => t.runId === 'a').every((t) => t.dataset === dataset && t.startedFrom === startedFrom)).toBe(true);
+    expect(turns.find((t) => t.runId === 'b')!.dataset).toBeUndefined();
+    expect(sequentialPlan([{ ...planned('a', 2), dataset }], 's')[0]!.dataset).toBe(dataset);
   });
 
   it('runs a study one run after another, each to its end', () => {

@@ -1,19 +1,31 @@
 import type { TrainConfig } from '../config/trainConfig';
-import { type RunRecord, canResume } from './runHistory';
+import { canResume } from './runHistory';
+import type { DatasetRef } from '../domain/dataset';
+import type { RunRecord } from '../domain/run';
+import type { TransferRef } from '../domain/transfer';
+
+/**
+ * What a run starts from: its settings, the imported dataset it trains on and the saved model it fine-tunes (none:
+ * Fashion-MNIST, fresh weights), and, when a queue made it, its id, its experiment and the epoch it pauses after.
+ */
+export interface RunStart {
+  config: TrainConfig;
+  dataset?: DatasetRef | null;
+  startedFrom?: TransferRef | null;
+  runId?: string;
+  group?: string;
+  untilEpoch?: number;
+}
 
 /** One stretch of training: the run trains until it has finished `untilEpoch` epochs, then hands the GPU on. */
-export interface QueuedTurn {
+export interface QueuedTurn extends RunStart {
   runId: string;
-  config: TrainConfig;
   untilEpoch: number;
   /** The experiment the run belongs to, shown with it and used to find its siblings. */
   group: string;
 }
 
-export interface PlannedRun {
-  runId: string;
-  config: TrainConfig;
-}
+export type PlannedRun = Pick<RunStart, 'config' | 'dataset' | 'startedFrom'> & { runId: string };
 
 /** Race: every run trains one epoch in turn, so all curves grow together. */
 export function racePlan(runs: PlannedRun[], group: string): QueuedTurn[] {

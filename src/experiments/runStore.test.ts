@@ -1,34 +1,12 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../config/trainConfig';
 import { DB_VERSION } from './database';
-import type { RunRecord } from './runHistory';
-import { RUN_RECORD_VERSION, RunStore, exportRuns, parseExportedRuns, runsToCsv } from './runStore';
+import { run } from './runFixture';
+import { RunStore } from './runStore';
 
 let dbCounter = 0;
 const freshName = () => `test-db-${++dbCounter}`;
-
-const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
-  id,
-  name: '',
-  config: { ...DEFAULT_CONFIG, batchSize: 8 },
-  backend: 'webgpu',
-  adapter: 'google · swiftshader',
-  status: 'done',
-  startedAt: 1000 + dbCounter,
-  warmupSeconds: 12.5,
-  epochs: [
-    { epoch: 1, trainLoss: 2.3, trainAccuracy: 0.1, testAccuracy: 0.12, examplesPerSecond: 9, trainSeconds: 3, epochSeconds: 4, step: 8, examplesSeen: 60000, elapsedSeconds: 4, numTensors: 121 },
-  ],
-  batchLosses: [{ epoch: 1, batch: 4, batchesPerEpoch: 8, step: 4, examplesSeen: 32, elapsedSeconds: 2, loss: 2.31 }],
-  error: null,
-  group: null,
-  evaluation: null,
-  dataset: null,
-  startedFrom: null,
-  ...overrides,
-});
 
 describe('RunStore', () => {
   it('writes runs and reads them back in start order', async () => {
@@ -80,11 +58,6 @@ describe('RunStore', () => {
     reopened.close();
   });
 
-  it('refuses a stored option of the wrong kind rather than guessing', () => {
-    const text = exportRuns([run('a', { config: { ...DEFAULT_CONFIG, batchNorm: true } })]).replace('"batchNorm": true', '"batchNorm": "yes"');
-    expect(parseExportedRuns(text).ok).toBe(false);
-  });
-
   it('keeps the runs of a database created before checkpoints existed (version 1)', async () => {
     const name = freshName();
     const v1 = await openDB(name, 1, { upgrade: (db) => void db.createObjectStore('runs', { keyPath: 'id' }) });
@@ -103,38 +76,5 @@ describe('RunStore', () => {
     await store.delete('x');
     expect((await store.loadAll()).map((r) => [r.id, r.name])).toEqual([['y', 'baseline']]);
     store.close();
-  });
-});
-
-describe('export and import', () => {
-  it('round-trips runs exactly', () => {
-    const runs = [run('a'), run('b', { name: 'bs "8"', status: 'failed', error: 'Loss became NaN' })];
-    const text = exportRuns(runs);
-    expect(JSON.parse(text).version).toBe(RUN_RECORD_VERSION);
-    expect(parseExportedRuns(text)).toEqual({ ok: true, runs });
-  });
-
-  it.each([
-    ['not JSON', '{"format": ', /not JSON/],
-    ['foreign JSON', JSON.stringify({ hello: 'world' }), /not a run export of this playground/],
-    ['a damaged run', JSON.stringify({ format: 'googlenet-playground-runs', runs: [{ id: 'x' }] }), /Run 1 in this file is damaged/],
-    ['a run with a bad metric', exportRuns([run('a')]).replace('"trainLoss": 2.3', '"trainLoss": "high"'), /damaged/],
-  ])('refuses %s with a message', (_, text, message) => {
-    const result = parseExportedRuns(text);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.message).toMatch(message);
-  });
-
-  it('writes a CSV row per run with its settings and latest figures', () => {
-    const csv = runsToCsv([run('a', { name: 'say "hi"' })]).trim().split('\n');
-    expect(csv[0]).toBe(
-      'name,status,backend,epochs_done,batchSize,learningRate,epochs,trainSubset,testSubset,resolution,width,seed,' +
-        'model,auxHeads,dropout,batchNorm,activation,factorize5x5,poolBranch,init,optimizer,weightDecay,schedule,stepSize,' +
-        'gamma,warmupEpochs,cropPadding,flip,train_loss,train_acc,test_acc,examples_per_sec',
-    );
-    expect(csv[1]).toBe(
-      '"say ""hi""","done","webgpu",1,8,0.05,25,60000,10000,96,1,1,d2l,0,0,0,relu,0,max,xavier,sgd,0,constant,10,0.1,0,0,0,' +
-        '2.3,0.1,0.12,9',
-    );
   });
 });

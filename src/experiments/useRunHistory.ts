@@ -1,6 +1,9 @@
 import { type Dispatch, useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { type RunAction, type RunRecord, runsReducer } from './runHistory';
-import { RunStore, parseExportedRuns } from './runStore';
+import { BLOCKED_MESSAGE, SUPERSEDED_MESSAGE, THIS_WRITER, listenToStorage } from './database';
+import { type RunAction, runsReducer } from './runHistory';
+import { parseExportedRuns } from './runExchange';
+import { RunStore } from './runStore';
+import type { RunRecord } from '../domain/run';
 
 export interface RunHistory {
   runs: RunRecord[];
@@ -13,19 +16,41 @@ export interface RunHistory {
   importFile(text: string): string | null;
 }
 
-/** The run list, kept in IndexedDB as it changes: a reload loses at most the epoch in progress. */
+/**
+ * The run list, kept in IndexedDB as it changes: a reload loses at most the epoch in progress. Each tab writes only
+ * the runs it changed, and takes the runs another tab writes as that tab stored them, so two tabs training at once
+ * keep one history.
+ */
 export function useRunHistory(): RunHistory {
   const [runs, dispatch] = useReducer(runsReducer, []);
   const [storageProblem, setStorageProblem] = useState<string | null>(null);
   const storeRef = useRef<RunStore | null>(null);
+  /** The record of each run as this page last wrote or read it: a run is written when its record is another. */
   const saved = useRef(new Map<string, RunRecord>());
 
   useEffect(() => {
     let cancelled = false;
+    const stopListening = listenToStorage((notice) => {
+      if (notice.type === 'superseded') setStorageProblem(SUPERSEDED_MESSAGE);
+      else if (notice.type === 'blocked') setStorageProblem(BLOCKED_MESSAGE);
+      else if (notice.store === 'runs' && notice.writer !== THIS_WRITER) void takeStored(notice.id);
+    });
+    const takeStored = async (runId: string) => {
+      const run = await storeRef.current?.load(runId);
+      if (cancelled || storeRef.current === null) return;
+      if (run === undefined) {
+        saved.current.delete(runId);
+        dispatch({ type: 'deleted', runId });
+      } else {
+        saved.current.set(run.id, run);
+        dispatch({ type: 'stored', run });
+      }
+    };
     RunStore.open()
       .then(async (store) => {
         if (cancelled) return store.close();
         storeRef.current = store;
+        setStorageProblem((problem) => (problem === BLOCKED_MESSAGE ? null : problem));
         const stored = await store.loadAll();
         for (const run of stored) saved.current.set(run.id, run);
         dispatch({ type: 'loaded', runs: stored });
@@ -33,6 +58,7 @@ export function useRunHistory(): RunHistory {
       .catch((error: Error) => setStorageProblem(`Run history cannot be saved in this browser: ${error.message}`));
     return () => {
       cancelled = true;
+      stopListening();
       storeRef.current?.close();
       storeRef.current = null;
     };

@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { TrainConfig } from '../config/trainConfig';
-import type { RunRecord } from './runHistory';
-import { type QueuedTurn, decideTurn } from './runQueue';
+import { type QueuedTurn, type RunStart, decideTurn } from './runQueue';
+import type { RunRecord } from '../domain/run';
 
 export interface QueueRunner {
   /** Whether a turn can begin now: the backend and the data are ready and nothing is training. */
   idle: boolean;
-  start(config: TrainConfig, turn: QueuedTurn): void;
+  start(run: RunStart): void;
   resume(run: RunRecord, untilEpoch: number): void;
 }
 
@@ -34,7 +33,7 @@ export function useRunQueue(runs: RunRecord[], runner: QueueRunner): RunQueue {
     const decision = decideTurn(next, runs);
     switch (decision.kind) {
       case 'start':
-        start(next.config, next);
+        start(next);
         break;
       case 'resume':
         resume(decision.run, next.untilEpoch);

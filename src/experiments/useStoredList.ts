@@ -1,52 +1,54 @@
 import { useCallback, useEffect, useState } from 'react';
+import { DescribedStore, type Description, listenToStorage } from './database';
 
-/** A store of described items the page lists and removes (imported datasets, saved models). */
-export interface ListableStore<T> {
-  list(): Promise<T[]>;
-  delete(id: string): Promise<void>;
-  close(): void;
-}
+type ListedName = 'datasets' | 'models';
 
 export interface StoredList<T> {
   list: T[];
   problem: string | null;
-  /** Reads the list again (after the worker stored something). */
-  refresh(): void;
   remove(id: string): void;
 }
 
-/** Items kept in IndexedDB as the page shows them: their descriptions, never their payload. */
-export function useStoredList<T>(open: () => Promise<ListableStore<T>>, what: string): StoredList<T> {
-  const [list, setList] = useState<T[]>([]);
+/**
+ * Items kept in IndexedDB as the page shows them: their descriptions, never their payload, oldest first. The list is
+ * read again whenever any context (this page, its worker, another tab) writes or removes one.
+ */
+export function useStoredList<Name extends ListedName>(name: Name, what: string): StoredList<Description<Name>> {
+  const [list, setList] = useState<Description<Name>[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
 
+  useEffect(
+    () => listenToStorage((notice) => {
+      if (notice.type === 'changed' && notice.store === name) setVersion((v) => v + 1);
+    }),
+    [name],
+  );
+
   useEffect(() => {
     let cancelled = false;
-    open()
+    DescribedStore.open(name)
       .then(async (store) => {
         const stored = await store.list();
         store.close();
-        if (!cancelled) setList(stored);
+        if (!cancelled) setList(stored.sort((a, b) => a.createdAt - b.createdAt));
       })
       .catch((error: Error) => setProblem(`${what} cannot be read: ${error.message}`));
     return () => {
       cancelled = true;
     };
-  }, [open, what, version]);
+  }, [name, what, version]);
 
-  const refresh = useCallback(() => setVersion((v) => v + 1), []);
   const remove = useCallback(
     (id: string) => {
-      open()
+      DescribedStore.open(name)
         .then(async (store) => {
           await store.delete(id);
           store.close();
-          setVersion((v) => v + 1);
         })
         .catch((error: Error) => setProblem(`Removing failed: ${error.message}`));
     },
-    [open],
+    [name],
   );
-  return { list, problem, refresh, remove };
+  return { list, problem, remove };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchLossSample, EpochReport } from '../train/engine';
 import { epochX, sampleX } from './xAxis';
+import type { BatchLossSample, EpochReport } from '../domain/training';
 
 const report: EpochReport = {
   epoch: 2, trainLoss: 1, trainAccuracy: 0.5, testAccuracy: 0.5, examplesPerSecond: 100, trainSeconds: 9,

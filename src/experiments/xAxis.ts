@@ -1,4 +1,4 @@
-import type { BatchLossSample, EpochReport } from '../train/engine';
+import type { BatchLossSample, EpochReport } from '../domain/training';
 
 /** Per epoch small batches look better; per second large ones may win: the switch shows both. */
 export type XAxis = 'epoch' | 'step' | 'examples' | 'seconds';

@@ -6,8 +6,6 @@ import {
   FAITHFUL_OPTIONS,
   PAPER_OPTIONS,
   PoolPadding,
-  isClassifierHead,
-  stageOf,
   INCEPTION_STAGES,
   type InceptionChannels,
   STAGE_OUTPUT_LAYERS,
@@ -16,6 +14,7 @@ import {
   scaleChannels,
   scaleInception,
 } from './googlenet';
+import { partOf } from './layerParts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -219,18 +218,42 @@ describe('ablations', () => {
 });
 
 describe('stages, for freezing', () => {
-  it('puts every layer with weights in its stage, and only the classifiers in none', () => {
-    const model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, resolution: 32, width: 0.0625, auxHeads: true, batchNorm: true });
-    const byStage = new Map<string | null, string[]>();
-    for (const layer of model.layers.filter((l) => l.countParams() > 0)) {
-      byStage.set(stageOf(layer.name), [...(byStage.get(stageOf(layer.name)) ?? []), layer.name]);
-    }
-    expect(byStage.get(null)?.sort()).toEqual(['aux1/logits', 'aux2/logits', 'logits']);
-    expect(byStage.get('b1')).toEqual(['b1_conv_7x7', 'b1_conv_7x7_bn']);
-    expect(byStage.get('b3')?.every((name) => name.startsWith('inception_3'))).toBe(true);
-    expect(byStage.get('b4')).toContain('aux1/fc');
-    expect(byStage.get(null)!.every(isClassifierHead)).toBe(true);
-    expect(isClassifierHead('aux1/fc')).toBe(false);
+  /** Layers with weights per part, counted from the tables: no layer name decides where one belongs. */
+  function expectedWeightedLayers(auxHeads: boolean, batchNorm: boolean, factorize5x5: boolean): Record<string, number> {
+    const perConv = batchNorm ? 2 : 1;
+    const convsPerBlock = factorize5x5 ? 7 : 6;
+    const [b3, b4, b5] = INCEPTION_STAGES.map((blocks) => blocks.length * convsPerBlock * perConv);
+    const auxHidden = auxHeads ? 2 * (perConv + 1) : 0;
+    return { b1: perConv, b2: 2 * perConv, b3: b3!, b4: b4! + auxHidden, b5: b5!, classifier: auxHeads ? 3 : 1 };
+  }
+
+  function countParts(model: tf.LayersModel): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const layer of model.layers.filter((l) => l.countParams() > 0)) counts[partOf(layer)] = (counts[partOf(layer)] ?? 0) + 1;
+    return counts;
+  }
+
+  it.each([
+    ['d2l', { ...FAITHFUL_OPTIONS, resolution: 32, width: 0.0625 }],
+    ['the paper with aux heads and batch norm', { ...PAPER_OPTIONS, resolution: MIN_PAPER_RESOLUTION, width: 0.0625, batchNorm: true }],
+    ['factorised 5×5 branches', { ...FAITHFUL_OPTIONS, resolution: 32, width: 0.0625, factorize5x5: true, auxHeads: true }],
+  ])('records the stage of every layer with weights as the builder makes it (%s)', (_, options) => {
+    const model = buildGoogLeNet(options);
+    expect(countParts(model)).toEqual(expectedWeightedLayers(options.auxHeads, options.batchNorm, options.factorize5x5));
+    expect(partOf(model.getLayer('image'))).toBe('none');
     model.dispose();
+  });
+
+  it('keeps a layer in its stage when its name changes', () => {
+    const model = buildGoogLeNet({ ...FAITHFUL_OPTIONS, resolution: 32, width: 0.0625, auxHeads: true });
+    const layer = model.getLayer('aux1/fc');
+    Object.assign(layer, { name: 'renamed' });
+    expect(partOf(layer)).toBe('b4');
+    model.dispose();
+  });
+
+  it('refuses a layer the builder did not make', () => {
+    const dense = tf.layers.dense({ units: 1, name: 'b1_conv_7x7' });
+    expect(() => partOf(dense)).toThrow(/not made by the GoogLeNet builder/);
   });
 });

@@ -8,7 +8,8 @@ import {
   architectureOf,
   inputChannels,
 } from '../config/trainConfig';
-export { STAGES, type Stage, isClassifierHead, stageOf } from './stages';
+import type { Stage } from '../domain/transfer';
+import { recordPart } from './layerParts';
 
 /**
  * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST — one grayscale
@@ -55,6 +56,9 @@ export const INCEPTION_STAGES: readonly (readonly InceptionSpec[])[] = [
     inception('inception_5b', 384, [192, 384], [48, 128], 128), // N × 1024 × 3 × 3
   ],
 ];
+
+/** The stages INCEPTION_STAGES fills, in order; b1 and b2 are the stem. */
+const INCEPTION_STAGE_NAMES: readonly Stage[] = ['b3', 'b4', 'b5'];
 
 /** The stem: b1 = 7×7/2 conv 64 + pool, b2 = 1×1 conv 64, 3×3 conv 192 + pool. */
 export const STEM = {
@@ -303,7 +307,14 @@ export const AUX_HEAD = { conv: 128, hidden: 1024, dropout: 0.7, pool: 5, poolSt
  * dropout 0.7, dense to the classes. On inputs smaller than the pool (d2l's 96×96 gives 6×6, 32×32 gives 2×2), the
  * pool covers the whole map instead.
  */
-function auxiliaryHead(x: tf.SymbolicTensor, name: string, width: number, numClasses: number, ctx: BuildContext): tf.SymbolicTensor {
+function auxiliaryHead(
+  x: tf.SymbolicTensor,
+  name: string,
+  stage: Stage,
+  width: number,
+  numClasses: number,
+  ctx: BuildContext,
+): tf.SymbolicTensor {
   const side = x.shape[1]!;
   const poolSize = Math.min(AUX_HEAD.pool, side);
   let y = tf.layers
@@ -313,7 +324,10 @@ function auxiliaryHead(x: tf.SymbolicTensor, name: string, width: number, numCla
   y = tf.layers.flatten({ name: `${name}/flatten` }).apply(y) as tf.SymbolicTensor;
   y = dense(y, `${name}/fc`, scaleChannels(AUX_HEAD.hidden, width), 'relu', ctx);
   y = tf.layers.dropout({ name: `${name}/dropout`, rate: AUX_HEAD.dropout, seed: ctx.seeds.take() }).apply(y) as tf.SymbolicTensor;
-  return dense(y, `${name}/logits`, numClasses, 'linear', ctx);
+  recordPart(y, stage);
+  const logits = dense(y, `${name}/logits`, numClasses, 'linear', ctx);
+  recordPart(logits, 'classifier');
+  return logits;
 }
 
 /** The paper's dropout before the classifier. */
@@ -324,7 +338,7 @@ const AUX_AFTER = ['inception_4a', 'inception_4d'];
 
 /**
  * Builds the network as a tfjs functional model (NHWC). Creates variables: call only where tfjs is ready.
- * Outputs the logits, then — with auxiliary heads — the two auxiliary logits.
+ * Outputs the logits, then — with auxiliary heads — the two auxiliary logits. Records each layer's stage (partOf).
  */
 export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
   const { resolution, width, inputChannels: channels, numClasses } = options;
@@ -333,29 +347,36 @@ export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
   const w = (c: number) => scaleChannels(c, width);
 
   const input = tf.input({ name: 'image', shape: [resolution, resolution, channels] });
+  recordPart(input, 'none');
   let x = conv(input, 'b1_conv_7x7', w(STEM.conv1.channels), STEM.conv1.kernel, STEM.conv1.stride, ctx);
   x = maxPool(x, 'b1_pool', 2, ceilMode); // N × 64 × 24 × 24 (d2l, 96×96) · N × 64 × 56 × 56 (paper, 224×224)
+  recordPart(x, 'b1');
   x = conv(x, 'b2_conv_1x1', w(STEM.conv2Reduce.channels), STEM.conv2Reduce.kernel, STEM.conv2Reduce.stride, ctx);
   x = conv(x, 'b2_conv_3x3', w(STEM.conv2.channels), STEM.conv2.kernel, STEM.conv2.stride, ctx);
   x = maxPool(x, 'b2_pool', 2, ceilMode); // N × 192 × 12 × 12 · N × 192 × 28 × 28
+  recordPart(x, 'b2');
 
   const auxOutputs: tf.SymbolicTensor[] = [];
-  INCEPTION_STAGES.forEach((stage, index) => {
-    for (const spec of stage) {
+  INCEPTION_STAGES.forEach((blocks, index) => {
+    const stage = INCEPTION_STAGE_NAMES[index]!;
+    for (const spec of blocks) {
       x = inceptionBlock(x, spec, width, ctx.seeds, options);
       if (options.auxHeads && AUX_AFTER.includes(spec.name)) {
-        auxOutputs.push(auxiliaryHead(x, `aux${auxOutputs.length + 1}`, width, numClasses, ctx));
+        auxOutputs.push(auxiliaryHead(x, `aux${auxOutputs.length + 1}`, stage, width, numClasses, ctx));
       }
     }
-    const stageName = `b${index + 3}`;
     // b3: 480 × 6 × 6 · 480 × 14 × 14;  b4: 832 × 3 × 3 · 832 × 7 × 7
-    if (index < INCEPTION_STAGES.length - 1) x = maxPool(x, `${stageName}_pool`, 2, ceilMode);
+    if (index < INCEPTION_STAGES.length - 1) x = maxPool(x, `${stage}_pool`, 2, ceilMode);
+    recordPart(x, stage);
   });
   x = tf.layers.globalAveragePooling2d({ name: 'b5_global_pool' }).apply(x) as tf.SymbolicTensor; // N × 1024
+  recordPart(x, 'b5');
   if (options.dropout) {
     x = tf.layers.dropout({ name: 'dropout', rate: FINAL_DROPOUT, seed: ctx.seeds.take() }).apply(x) as tf.SymbolicTensor;
+    recordPart(x, 'none');
   }
   const logits = dense(x, 'logits', numClasses, 'linear', ctx); // N × classes
+  recordPart(logits, 'classifier');
 
   return tf.model({ name: 'googlenet', inputs: input, outputs: [logits, ...auxOutputs] });
 }

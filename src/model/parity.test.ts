@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainingLoss } from '../train/engine';
+import { trainingLoss } from '../train/session';
 import { FAITHFUL_OPTIONS, type GoogLeNetOptions, buildGoogLeNet } from './googlenet';
 
 /** Written by scripts/parity/make_fixture.py from PyTorch (float64), in tfjs layout. */

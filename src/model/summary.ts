@@ -68,7 +68,7 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
 const FLOAT_BYTES = 4;
 
 export interface TrainingMemoryEstimate {
-  /** Weights and their gradients (plain SGD keeps no other state). */
+  /** Weights and their gradients; momentum keeps one more copy of the weights and Adam two, not counted here. */
   parameterBytes: number;
   /** Every layer's output kept for the backward pass, and a gradient of the same size. */
   activationBytes: number;

@@ -5,18 +5,9 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashionMnist';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
-import {
-  type BatchLossSample,
-  type Checkpoint,
-  DivergenceError,
-  type EpochReport,
-  MemoryLimitError,
-  type TrainingJob,
-  copyFeatureLayers,
-  measureTransfer,
-  immediateFence,
-  runTraining,
-} from './engine';
+import { DivergenceError, MemoryLimitError, type TrainingJob, immediateFence, runTraining } from './engine';
+import { copyFeatureLayers, measureTransfer } from './transfer';
+import type { BatchLossSample, Checkpoint, EpochReport } from '../domain/training';
 
 let data: ImageDataset;
 

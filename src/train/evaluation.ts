@@ -1,25 +1,5 @@
-/** A test image the model got wrong, small enough to post to the page: its pixels at the stored size. */
-export interface Misclassified {
-  /** Index in the test split. */
-  index: number;
-  label: number;
-  predicted: number;
-  /** side × side × channels values, 0–255. */
-  pixels: number[];
-}
-
-/** What one epoch's test pass shows beyond the accuracy: where the mistakes go, and some of them. */
-export interface Evaluation {
-  epoch: number;
-  accuracy: number;
-  classes: readonly string[];
-  /** How the misclassified images' pixels are laid out. */
-  side: number;
-  channels: number;
-  /** confusion[true][predicted] = count. */
-  confusion: number[][];
-  misclassified: Misclassified[];
-}
+import type { DatasetShape } from '../domain/dataset';
+import type { Evaluation, Misclassified } from '../domain/training';
 
 export const MISCLASSIFIED_SHOWN = 24;
 
@@ -28,7 +8,7 @@ export function summarizePredictions(
   epoch: number,
   predictions: Int32Array,
   test: { labels: Uint8Array; images: Uint8Array },
-  shape: { classes: readonly string[]; side: number; channels: number },
+  shape: DatasetShape,
 ): Evaluation {
   const { classes, side, channels } = shape;
   const size = side * side * channels;

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import { loadFashionMnist } from '../data/fashionMnist';
-import { type EpochReport, immediateFence, runTraining } from './engine';
+import { immediateFence, runTraining } from './engine';
+import type { EpochReport } from '../domain/training';
 
 /**
  * The d2l model starts on a plateau at ln 10 ≈ 2.303: Xavier weights shrink the signal through 22 ReLU layers, and

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { readConfig } from '../experiments/runStore';
 import { buildRunNetwork, layerWeights } from '../model/googlenet';
 import { readZip } from '../data/zip';
 import { type ModelMetadata, exportModelFiles, exportModelZip, networkOf, readModelFiles, readModelZip } from './modelFile';
@@ -36,7 +35,7 @@ describe('model files', () => {
     const json = JSON.parse(files.json);
     expect(json.format).toBe('layers-model');
     expect(json.weightsManifest[0].paths).toEqual(['shapes-v1.weights.bin']);
-    const read = readModelFiles(files.json, files.weights, readConfig);
+    const read = readModelFiles(files.json, files.weights);
     expect(read.metadata).toEqual(metadata);
     expect(read.weights).toEqual(weights);
   });
@@ -55,14 +54,14 @@ describe('model files', () => {
     ['not JSON', () => '{"modelTopology":', /not JSON/],
     ['a model from elsewhere', () => JSON.stringify({ modelTopology: {}, weightsManifest: [] }), /not saved by GoogLeNet Playground/],
   ])('refuse %s', async (_, json, message) => {
-    expect(() => readModelFiles(json(), new ArrayBuffer(8), readConfig)).toThrow(message);
+    expect(() => readModelFiles(json(), new ArrayBuffer(8))).toThrow(message);
   });
 
   it('refuse weights that do not belong to the model.json', async () => {
     const files = await exportModelFiles(metadata, trainedWeights());
-    expect(() => readModelFiles(files.json, files.weights.slice(0, 100), readConfig)).toThrow(/weights file does not match/);
+    expect(() => readModelFiles(files.json, files.weights.slice(0, 100))).toThrow(/weights file does not match/);
     const otherWidth = files.json.replace('"width":0.0625', '"width":0.125');
-    expect(() => readModelFiles(otherWidth, files.weights, readConfig)).toThrow(/of the shape this network needs/);
+    expect(() => readModelFiles(otherWidth, files.weights)).toThrow(/of the shape this network needs/);
   });
 
   it('come as one zip that reads back the same, and still read as two files', async () => {
@@ -71,12 +70,12 @@ describe('model files', () => {
     expect(fileName).toBe('shapes-v1.zip');
     const paths = readZip(bytes).map((entry) => entry.path).sort();
     expect(paths).toEqual(['README.txt', 'shapes-v1.json', 'shapes-v1.weights.bin']);
-    expect(readModelZip(bytes, readConfig)).toEqual({ metadata, weights });
+    expect(readModelZip(bytes)).toEqual({ metadata, weights });
   });
 
   it('refuse a zip without a model in it', () => {
-    expect(() => readModelZip(new Uint8Array([1, 2, 3]), readConfig)).toThrow(/not a zip archive/);
-    expect(() => readModelZip(zipSync({ 'a.txt': strToU8('hi') }), readConfig)).toThrow(/one model .json and one .weights.bin/);
+    expect(() => readModelZip(new Uint8Array([1, 2, 3]))).toThrow(/not a zip archive/);
+    expect(() => readModelZip(zipSync({ 'a.txt': strToU8('hi') }))).toThrow(/one model .json and one .weights.bin/);
   });
 
   // Odd and even map sides, PyTorch's padded pools (d2l) and ceil-mode pools (the paper), activations below zero.

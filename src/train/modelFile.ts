@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
+import { readConfig } from '../config/trainConfig';
 import { readZip } from '../data/zip';
-import type { SavedModelInfo } from '../experiments/savedModel';
+import type { SavedModelInfo } from '../domain/savedModel';
 import { PoolPadding, buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
 
 /** What a downloaded model.json carries besides tfjs's own fields, so it can be rebuilt and used here. */
@@ -152,10 +153,7 @@ function withStandardPools(topology: Topology, model: tf.LayersModel): Topology 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /** The playground's settings stored beside a model's weights, or null when they are incomplete or damaged. */
-export function readModelMetadata(
-  stored: unknown,
-  readConfig: (value: unknown) => SavedModelInfo['config'] | null,
-): ModelMetadata | null {
+export function readModelMetadata(stored: unknown): ModelMetadata | null {
   if (!isRecord(stored)) return null;
   const config = readConfig(stored.config);
   const classes = Array.isArray(stored.classes) && stored.classes.every((c) => typeof c === 'string') ? (stored.classes as string[]) : null;
@@ -176,11 +174,7 @@ export function readModelMetadata(
  * Reads model.json and its weights file back into a saved model, checking everything before anything is kept:
  * a file that is not JSON, a model from elsewhere, or weights that do not fit the network it describes are refused.
  */
-export function readModelFiles(
-  jsonText: string,
-  weightData: ArrayBuffer,
-  readConfig: (value: unknown) => SavedModelInfo['config'] | null,
-): { metadata: ModelMetadata; weights: Float32Array[] } {
+export function readModelFiles(jsonText: string, weightData: ArrayBuffer): { metadata: ModelMetadata; weights: Float32Array[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(jsonText);
@@ -192,7 +186,7 @@ export function readModelFiles(
   if (manifest === null || !isRecord(stored)) {
     throw new Error('This model.json was not saved by GoogLeNet Playground (it has no playground settings).');
   }
-  const metadata = readModelMetadata(stored, readConfig);
+  const metadata = readModelMetadata(stored);
   if (metadata === null) throw new Error("The model's playground settings are incomplete or damaged.");
   const specs = manifest.flatMap((group: unknown) => (isRecord(group) && Array.isArray(group.weights) ? group.weights : []));
   let named: tf.NamedTensorMap;
@@ -239,15 +233,12 @@ The playground's settings (config, classes) are in the JSON's userDefinedMetadat
 `;
 
 /** Reads a download zip (exportModelZip's) back: the one .json inside and the one weights file beside it. */
-export function readModelZip(
-  archive: Uint8Array,
-  readConfig: (value: unknown) => SavedModelInfo['config'] | null,
-): { metadata: ModelMetadata; weights: Float32Array[] } {
+export function readModelZip(archive: Uint8Array): { metadata: ModelMetadata; weights: Float32Array[] } {
   const entries = readZip(archive);
   const json = entries.filter((entry) => entry.path.toLowerCase().endsWith('.json'));
   const weights = entries.filter((entry) => entry.path.toLowerCase().endsWith('.bin'));
   if (json.length !== 1 || weights.length !== 1) {
     throw new Error('The zip should hold one model .json and one .weights.bin, as a model download from here does.');
   }
-  return readModelFiles(new TextDecoder().decode(json[0]!.bytes), weights[0]!.bytes.slice().buffer, readConfig);
+  return readModelFiles(new TextDecoder().decode(json[0]!.bytes), weights[0]!.bytes.slice().buffer);
 }

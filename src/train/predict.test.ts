@@ -4,8 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashionMnist';
-import { type Checkpoint, immediateFence, runTraining } from './engine';
+import { immediateFence, runTraining } from './engine';
 import { Predictor } from './predict';
+import type { Checkpoint } from '../domain/training';
 
 let data: ImageDataset;
 const config: TrainConfig = { ...DEFAULT_CONFIG, batchSize: 16, epochs: 1, trainSubset: 64, testSubset: 16, resolution: 16, width: 0.0625 };

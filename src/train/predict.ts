@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { type TrainConfig, inputChannels } from '../config/trainConfig';
-import type { DatasetShape } from '../data/dataset';
 import { FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
+import type { DatasetShape } from '../domain/dataset';
 
 export interface RankedClass {
   classIndex: number;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../experiments/runStore';
 import { networkOf } from './modelFile';
 import { readSafetensorsModel } from './weightsFile';
 
@@ -32,7 +31,7 @@ describe("weights written by train.py's PyTorch model", () => {
   it('load as a saved model whose network gives PyTorch\'s logits to 1e-4', () => {
     const bytes = new Uint8Array(fixture(new URL('torch-bn-aux.safetensors', FIXTURES)));
     const expected = JSON.parse(fixture(new URL('torch-bn-aux.logits.json', FIXTURES)).toString('utf8')) as TorchLogits;
-    const { metadata, weights } = readSafetensorsModel(bytes, readConfig);
+    const { metadata, weights } = readSafetensorsModel(bytes);
     expect(metadata.config).toMatchObject({ resolution: 32, width: 0.125, batchNorm: true, auxHeads: true });
     expect(metadata.classes).toHaveLength(10);
     const model = networkOf(metadata, weights);

@@ -4,7 +4,7 @@ import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectur
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom } from '../data/random';
 import { buildRunNetwork } from '../model/googlenet';
-import { TrainingSession } from './engine';
+import { TrainingSession } from './session';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset } from './gradientTestCases';
 import { scaledError } from './scaledError';

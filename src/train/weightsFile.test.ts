@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { readConfig } from '../experiments/runStore';
 import { buildRunNetwork, layerWeights } from '../model/googlenet';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors';
 import type { ModelMetadata } from './modelFile';
@@ -40,7 +39,7 @@ describe('.safetensors weights', () => {
     const weights = randomWeights();
     const tensorsBefore = tf.memory().numTensors;
     const files = exportSafetensors(metadata, weights);
-    expect(readSafetensorsModel(files.safetensors, readConfig)).toEqual({ metadata, weights });
+    expect(readSafetensorsModel(files.safetensors)).toEqual({ metadata, weights });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(files.baseName).toBe('shapes-v1');
     expect(JSON.parse(files.metadataJson)).toEqual(metadata);
@@ -60,11 +59,11 @@ describe('.safetensors weights', () => {
     ['an extra tensor', (c) => c.tensors.set('fc.weight', { dtype: 'F32', shape: [1], data: new Float32Array(1) }), /has "fc.weight"/],
     ['weights of a wider network than the metadata says', (c) => (c.metadata = { ...c.metadata!, model: JSON.stringify({ ...metadata, config: { ...metadata.config, width: 0.125 } }) }), /"b1_conv_7x7.conv.weight" is F32 \[4, 3, 7, 7\]; .* needs F32 \[8, 3, 7, 7\]/],
   ])('refuse %s, saying what is wrong', (_, change, message) => {
-    expect(() => readSafetensorsModel(rewritten(change), readConfig)).toThrow(message);
+    expect(() => readSafetensorsModel(rewritten(change))).toThrow(message);
   });
 
   it('refuse a damaged file before reading its metadata', () => {
     const bytes = exportSafetensors(metadata, randomWeights()).safetensors;
-    expect(() => readSafetensorsModel(bytes.subarray(0, bytes.length - 4), readConfig)).toThrow(/past the .*-byte data section/);
+    expect(() => readSafetensorsModel(bytes.subarray(0, bytes.length - 4))).toThrow(/past the .*-byte data section/);
   });
 });

@@ -1,4 +1,3 @@
-import type { SavedModelInfo } from '../experiments/savedModel';
 import { buildRunNetwork } from '../model/googlenet';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors';
 import { type TorchEntry, fromTorchTensors, toTorchTensors, torchEntries } from '../model/torchNames';
@@ -47,10 +46,7 @@ const MISSING_METADATA =
  * A .safetensors file → a saved model, everything checked before anything is kept: the file's layout, the
  * playground's metadata, and that the tensors are exactly the state_dict of the network the metadata describes.
  */
-export function readSafetensorsModel(
-  bytes: Uint8Array,
-  readConfig: (value: unknown) => SavedModelInfo['config'] | null,
-): { metadata: ModelMetadata; weights: Float32Array[] } {
+export function readSafetensorsModel(bytes: Uint8Array): { metadata: ModelMetadata; weights: Float32Array[] } {
   const { tensors, metadata: header } = decodeSafetensors(bytes);
   if (header === null || header.format !== WEIGHTS_FORMAT || header.model === undefined) throw new Error(MISSING_METADATA);
   if (header.version !== WEIGHTS_VERSION) {
@@ -62,7 +58,7 @@ export function readSafetensorsModel(
   } catch {
     throw new Error(`The header's "model" metadata is not JSON. ${MISSING_METADATA}`);
   }
-  const metadata = readModelMetadata(stored, readConfig);
+  const metadata = readModelMetadata(stored);
   if (metadata === null) throw new Error(`The header's "model" metadata is incomplete or damaged. ${MISSING_METADATA}`);
   return { metadata, weights: fromTorchTensors(entriesOf(metadata), tensors) };
 }

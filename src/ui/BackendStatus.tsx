@@ -1,6 +1,7 @@
-import { type BackendName, FALLBACK_BACKENDS } from '../worker/protocol';
+import { FALLBACK_BACKENDS } from '../worker/protocol';
 import type { BackendState, DataState } from '../worker/useTrainingWorker';
 import { formatBytes } from './format';
+import type { BackendName } from '../domain/backend';
 
 const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', wasm: 'wasm', webgl: 'WebGL', cpu: 'CPU' };
 

@@ -3,13 +3,14 @@ import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, XAx
 import type { TrainConfig } from '../config/trainConfig';
 import { DEFAULT_LAB_BATCH_SIZES, labConfigs, labFindings, parseBatchSizes, updatesPerEpoch } from '../experiments/batchLab';
 import type { ReferenceFile } from '../experiments/reference';
-import { type RunRecord, latestEpoch, newRunId } from '../experiments/runHistory';
+import { latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, racePlan, sequentialPlan } from '../experiments/runQueue';
 import type { ControlsMode } from './classroom';
 import { formatNumber, formatRate } from './format';
 import { PALETTE } from './palette';
 import { QueueProgress } from './QueueProgress';
 import { TrainingCharts } from './TrainingCharts';
+import type { RunRecord } from '../domain/run';
 
 const LAB_PREFIX = 'Batch-size lab #';
 

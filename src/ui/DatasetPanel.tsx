@@ -1,9 +1,9 @@
 import type { ChangeEvent, DragEvent } from 'react';
-import type { DatasetInfo } from '../data/datasetInfo';
 import type { StoredList } from '../experiments/useStoredList';
 import type { ImportSource } from '../worker/importDataset';
 import type { DatasetImportState } from '../worker/useTrainingWorker';
 import { Thumbnail } from './Thumbnail';
+import type { DatasetInfo } from '../domain/dataset';
 
 interface Props {
   datasets: StoredList<DatasetInfo>;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import type { RunRecord } from '../experiments/runHistory';
 import { perClassAccuracy } from '../train/evaluation';
 import { Thumbnail } from './Thumbnail';
+import type { RunRecord } from '../domain/run';
 
 /** Where the latest epoch's mistakes go: a confusion matrix, each class's accuracy, and some misclassified images. */
 export function EvaluationPanel({ run }: { run: RunRecord | undefined }) {

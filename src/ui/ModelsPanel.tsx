@@ -1,10 +1,10 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
-import type { RunRecord } from '../experiments/runHistory';
-import type { SavedModelInfo } from '../experiments/savedModel';
 import type { StoredList } from '../experiments/useStoredList';
-import { STAGES, type Stage } from '../model/stages';
 import type { TrainingWorker } from '../worker/useTrainingWorker';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
+import { STAGES, type Stage } from '../domain/transfer';
 
 export interface FineTuneChoice {
   /** The saved model the next run starts from; null trains from fresh weights. */
@@ -49,7 +49,6 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
     act(async () => {
       if (!run) return 'Train a run first.';
       const info = await worker.saveModel(run, run.name || describeConfig(run.config));
-      models.refresh();
       return `Saved "${info.name}" (epoch ${info.epoch}).`;
     });
   const download = (model: SavedModelInfo) =>
@@ -67,7 +66,6 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
     void act(async () => {
       if (!json || !weights) throw new Error('Choose both files of a download: the .json and its .weights.bin.');
       const info = await worker.importModel(json, weights);
-      models.refresh();
       return `Loaded "${info.name}".`;
     });
   };

@@ -1,9 +1,9 @@
 import { type PointerEvent, useRef, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
-import type { RunRecord } from '../experiments/runHistory';
-import type { SavedModelInfo } from '../experiments/savedModel';
 import type { PredictSource, PredictionResult } from '../worker/protocol';
 import { Thumbnail } from './Thumbnail';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
 
 const PAD_SIDE = 196;
 const BRUSH = 16;

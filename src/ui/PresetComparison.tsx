@@ -3,10 +3,11 @@ import { DEFAULT_CONFIG } from '../config/trainConfig';
 import { D2L_STUDY, STUDY_SCALES, type StudyScale, reductions, scaledPresetConfig } from '../experiments/presets';
 import { type ReferenceFile, type ReferenceRun, studyReference } from '../experiments/reference';
 import { bestStudyRun } from '../experiments/reproduce';
-import { type RunRecord, latestEpoch, newRunId } from '../experiments/runHistory';
+import { latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, sequentialPlan } from '../experiments/runQueue';
 import { formatNumber, formatRate } from './format';
 import { QueueProgress } from './QueueProgress';
+import type { RunRecord } from '../domain/run';
 
 const STUDY_PREFIX = 'd2l study #';
 

@@ -1,6 +1,6 @@
-import type { RunRecord } from '../experiments/runHistory';
 import { type QueuedTurn, remainingEstimate } from '../experiments/runQueue';
 import { formatSeconds } from './format';
+import type { RunRecord } from '../domain/run';
 
 interface Props {
   label: string;

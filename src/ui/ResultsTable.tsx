@@ -1,12 +1,13 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
-import { type RunRecord, canResume, latestEpoch } from '../experiments/runHistory';
-import { exportRuns, runsToCsv } from '../experiments/runStore';
+import { canResume, latestEpoch } from '../experiments/runHistory';
+import { exportRuns, runsToCsv } from '../experiments/runExchange';
 import type { RunHistory } from '../experiments/useRunHistory';
-import type { TransferRef } from '../experiments/savedModel';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
+import type { RunRecord } from '../domain/run';
+import type { TransferRef } from '../domain/transfer';
 
 interface Props {
   history: RunHistory;

@@ -1,5 +1,5 @@
-import type { RunRecord } from '../experiments/runHistory';
 import { formatSeconds } from './format';
+import type { RunRecord } from '../domain/run';
 
 /** What the active run is doing now, and an estimate that leaves shader compilation out. */
 export function RunProgress({ run }: { run: RunRecord }) {

@@ -14,8 +14,8 @@ import { D2L_STUDY, type StudyPreset, presetShown } from '../experiments/presets
 import type { ControlsMode } from './classroom';
 
 const HINTS: Partial<Record<ConfigKey, string>> = {
-  batchSize: 'images per SGD update',
-  learningRate: 'plain SGD step size',
+  batchSize: 'images per update',
+  learningRate: 'step size of each update',
   epochs: 'passes over the training images',
   trainSubset: 'of 60000 (first N)',
   testSubset: 'of 10000',

@@ -3,10 +3,10 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { describeConfig } from '../config/trainConfig';
 import type { ReferenceFile } from '../experiments/reference';
 import { type ReferencePoint, referencePoints, runReference } from '../experiments/referenceChart';
-import type { RunRecord } from '../experiments/runHistory';
 import { X_AXIS_LABELS, type XAxis as AxisKind, epochX, sampleX } from '../experiments/xAxis';
 import { downloadChartPng } from './chartPng';
 import { PALETTE } from './palette';
+import type { RunRecord } from '../domain/run';
 
 interface Props {
   /** One run, or several to overlay. */

@@ -5,13 +5,14 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import { type DeviceFence, immediateFence } from '../train/engine';
 import { registerWasmTrainingKernels } from '../train/wasmKernels';
 import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
-import type { AdapterDescription, BackendName, MemoryUse } from './protocol';
+import type { AdapterDescription, MemoryUse } from './protocol';
+import type { BackendName } from '../domain/backend';
 
 export type BackendSetup =
   | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }
   | { ok: false; reason: string };
 
-function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+function adapterDescription(info: GPUAdapterInfo): AdapterDescription {
   const isSoftware = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description);
   return { vendor: info.vendor, architecture: info.architecture, description: info.description, isSoftware };
 }
@@ -96,7 +97,7 @@ export async function setUpBackend(
     if (name === 'webgpu') {
       const probe = await probeWebGpu();
       if (!probe.ok) return probe;
-      adapter = describeAdapter(probe.info);
+      adapter = adapterDescription(probe.info);
       // The shipped strategy table was measured on SwiftShader; a real GPU keeps tfjs's kernel until one is tuned.
       registerWebGpuWeightGradient(adapter.isSoftware ? undefined : { force: 'builtin' });
     }

@@ -1,4 +1,4 @@
-import type { DatasetShape } from '../data/dataset';
+import type { DatasetShape } from '../domain/dataset';
 
 /** A border brighter than this (0–255) means a dark object on a light ground, the opposite of Fashion-MNIST's. */
 const LIGHT_BORDER = 127;

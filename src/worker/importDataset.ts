@@ -1,9 +1,10 @@
-import { type DatasetInfo, IMPORT_SIDE, MAX_DATASET_BYTES, datasetBytes } from '../data/datasetInfo';
+import { IMPORT_SIDE, MAX_DATASET_BYTES, datasetBytes } from '../data/importLimits';
 import type { LabelledImages } from '../data/dataset';
-import { type LabelledFile, type SkippedFile, parseImageFolder } from '../data/imageFolder';
+import { type LabelledFile, parseImageFolder } from '../data/imageFolder';
 import { readZip } from '../data/zip';
 import { uniqueId } from '../experiments/ids';
 import { decodeImage, isGrey } from './decodeImage';
+import type { DatasetInfo, SkippedFile } from '../domain/dataset';
 
 export type ImportSource = { kind: 'files'; files: { path: string; file: Blob }[] } | { kind: 'zip'; file: Blob };
 

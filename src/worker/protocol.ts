@@ -1,19 +1,15 @@
 import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
-import type { BatchLossSample, EpochReport, TrainingOutcome } from '../train/engine';
-import type { Evaluation } from '../train/evaluation';
 import type { RankedClass } from '../train/predict';
-import type { DatasetInfo } from '../data/datasetInfo';
-import type { DatasetShape } from '../data/dataset';
-import type { SavedModelInfo } from '../experiments/savedModel';
-import type { Stage } from '../model/stages';
 import type { ModelFiles } from '../train/modelFile';
-import type { TransferCheck } from '../train/engine';
 import type { ImportSource } from './importDataset';
+import type { BackendName } from '../domain/backend';
+import type { DatasetInfo, DatasetShape } from '../domain/dataset';
+import type { SavedModelInfo } from '../domain/savedModel';
+import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
+import type { Stage, TransferCheck } from '../domain/transfer';
 
 /** Messages both sides exchange; this file holds types only, so the UI bundle stays free of tfjs. */
-
-export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
 /** wasm first: it needs no GPU, and on the CPU (XNNPACK, SIMD, threads) it far outruns tfjs's plain-JS cpu. */
 export const FALLBACK_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'cpu'];
@@ -58,54 +54,82 @@ export interface PredictionResult {
   channels: number;
 }
 
-export type ToWorker =
-  | { type: 'init'; backend: BackendName; dataBaseUrl: string }
-  | {
-      type: 'start';
-      runId: string;
-      config: TrainConfig;
-      /** Continue the run from its checkpoint; the page has recorded this many epochs of it. */
-      resume?: { epochsRecorded: number };
-      /** Pause after this epoch (race mode). */
-      untilEpoch?: number;
-      /** An imported dataset to train on instead of Fashion-MNIST. */
-      datasetId?: string;
-      /** Fine-tuning: the saved model to start from (a fresh run only) and the stages kept frozen. */
-      transfer?: { modelId?: string; freezeThrough: Stage | null; inputChannels: number };
-    }
+/** A run to train: fresh, or continued from its checkpoint. */
+export interface StartRun {
+  runId: string;
+  config: TrainConfig;
+  /** Continue the run from its checkpoint; the page has recorded this many epochs of it. */
+  resume?: { epochsRecorded: number };
+  /** Pause after this epoch (race mode). */
+  untilEpoch?: number;
+  /** An imported dataset to train on instead of Fashion-MNIST. */
+  datasetId?: string;
+  /** Fine-tuning: the saved model a fresh run starts from, and the stages kept frozen. */
+  transfer?: { modelId?: string; freezeThrough: Stage | null; inputChannels: number };
+}
+
+/** How a run ended, what the worker still holds after it, and (fine-tuning) how far its weights moved. */
+export interface RunResult {
+  outcome: TrainingOutcome;
+  memory: MemoryUse;
+  transferCheck: TransferCheck | null;
+}
+
+/**
+ * Every request the page makes. Each is sent with an id and answered exactly once under that id, with a 'result'
+ * or an 'error'; the page rejects the requests still open when the worker dies. A new request type goes here, in
+ * Replies, and in the worker's router (router.ts).
+ */
+export type WorkerRequest =
+  | { type: 'init'; backend: BackendName }
+  /** Loads Fashion-MNIST, streaming data-progress. */
+  | { type: 'load-data'; dataBaseUrl: string }
+  /** Trains a run, streaming its losses and epochs; answered when the run ends. */
+  | ({ type: 'start' } & StartRun)
+  /** Answered at once; the run's own request answers when it has stopped. */
   | { type: 'stop'; runId: string }
-  | { type: 'summarize'; config: NetworkSummary['config'] }
+  | { type: 'summarize'; config: NetworkShape }
   /** Classify one image (a drawing or a dropped file, decoded in the worker) with a run's latest weights. */
-  | { type: 'predict'; requestId: number; source: PredictSource; image: Blob }
+  | { type: 'predict'; source: PredictSource; image: Blob }
   | { type: 'save-model'; runId: string; name: string; config: TrainConfig; shape: DatasetShape; datasetName: string }
   | { type: 'export-model'; modelId: string }
   | { type: 'import-model'; json: Blob; weights: Blob }
+  /** Decodes and stores an image folder or zip, streaming dataset-progress. */
   | { type: 'import-dataset'; name: string; source: ImportSource };
 
+export type RequestType = WorkerRequest['type'];
+
+/** What each request is answered with. */
+export interface Replies {
+  init: { adapter: AdapterDescription | null };
+  'load-data': { trainCount: number; testCount: number };
+  start: RunResult;
+  stop: { stopping: boolean };
+  summarize: NetworkSummary;
+  predict: PredictionResult;
+  'save-model': SavedModelInfo;
+  'export-model': ModelFiles;
+  'import-model': SavedModelInfo;
+  'import-dataset': DatasetInfo;
+}
+
+export type Reply = { [K in RequestType]: { type: K; value: Replies[K] } }[RequestType];
+
+export type ToWorker = WorkerRequest & { id: number };
+
 export type FromWorker =
-  | { type: 'backend-ready'; backend: BackendName; adapter: AdapterDescription | null }
-  | { type: 'backend-failed'; backend: BackendName; reason: string }
+  | { type: 'result'; id: number; reply: Reply }
+  | { type: 'error'; id: number; message: string }
   | { type: 'data-progress'; loadedBytes: number; totalBytes: number | null }
-  | { type: 'data-ready'; trainCount: number; testCount: number }
-  | { type: 'data-failed'; message: string }
-  | { type: 'run-started'; runId: string }
+  | { type: 'dataset-progress'; decoded: number; total: number }
   | { type: 'warmup'; runId: string; seconds: number }
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
   | { type: 'evaluation'; runId: string; evaluation: Evaluation }
-  | { type: 'run-ended'; runId: string; outcome: TrainingOutcome; memory: MemoryUse }
-  | { type: 'run-failed'; runId: string; message: string }
-  | { type: 'device-lost'; reason: string }
-  | { type: 'summary'; summary: NetworkSummary }
-  | { type: 'prediction'; requestId: number; result: PredictionResult }
-  | { type: 'prediction-failed'; requestId: number; message: string }
-  | { type: 'dataset-progress'; decoded: number; total: number }
-  | { type: 'dataset-imported'; info: DatasetInfo }
-  | { type: 'dataset-import-failed'; message: string }
-  | { type: 'model-saved'; info: SavedModelInfo }
-  | { type: 'model-exported'; files: ModelFiles }
-  | { type: 'model-failed'; message: string }
-  | { type: 'transfer-check'; runId: string; check: TransferCheck };
+  | { type: 'device-lost'; reason: string };
+
+/** The messages that are not answers: progress and the streams of a training run. */
+export type WorkerEvent = Exclude<FromWorker, { type: 'result' | 'error' }>;
 
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

@@ -1,24 +1,25 @@
 import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
-import type { TrainConfig } from '../config/trainConfig';
-import type { DatasetInfo } from '../data/datasetInfo';
-import type { DatasetRef, RunAction, RunRecord } from '../experiments/runHistory';
+import type { RunAction } from '../experiments/runHistory';
 import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
-import type { SavedModelInfo, TransferRef } from '../experiments/savedModel';
 import type { ModelFiles } from '../train/modelFile';
-import type { QueuedTurn } from '../experiments/runQueue';
+import type { RunStart } from '../experiments/runQueue';
 import {
   type AdapterDescription,
-  type BackendName,
   type FromWorker,
   type MemoryUse,
   type NetworkSummary,
   type PredictSource,
   type PredictionResult,
-  type ToWorker,
+  type StartRun,
   assertNever,
 } from './protocol';
+import { WorkerRequests } from './requests';
 import { newRunId } from '../experiments/runHistory';
+import type { BackendName } from '../domain/backend';
+import { type DatasetInfo, datasetShape } from '../domain/dataset';
+import type { RunRecord } from '../domain/run';
+import type { SavedModelInfo } from '../domain/savedModel';
 
 export type BackendState =
   | { status: 'starting'; backend: BackendName }
@@ -39,8 +40,8 @@ export interface TrainingWorker {
   memoryAfterRun: MemoryUse | null;
   summary: NetworkSummary | null;
   summarize(config: NetworkSummary['config']): void;
-  /** Starts a new run (on Fashion-MNIST unless a dataset is given); a queued turn names its run and where it pauses. */
-  start(config: TrainConfig, turn?: QueuedTurn, dataset?: DatasetRef | null, startedFrom?: TransferRef | null): void;
+  /** Starts a new run: on Fashion-MNIST unless a dataset is given, fine-tuned when it names where it started from. */
+  start(run: RunStart): void;
   resume(run: RunRecord, untilEpoch?: number): void;
   stop(): void;
   /** Top classes for one image from a run's latest kept weights or a saved model; rejects with a message. */
@@ -61,20 +62,34 @@ export type DatasetImportState =
   | { status: 'done'; info: DatasetInfo }
   | { status: 'failed'; message: string };
 
-interface PendingPrediction {
-  resolve(result: PredictionResult): void;
-  reject(error: Error): void;
-}
-
-let predictionCounter = 0;
-
 const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
 
-
-function describeAdapter(adapter: AdapterDescription | null): string | null {
+/** The adapter as one line of the run's record. */
+function adapterLabel(adapter: AdapterDescription | null): string | null {
   if (adapter === null) return null;
   return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ');
 }
+
+/** The worker's request for a run as its record describes it: a fresh one, or one continued after its epochs. */
+function startRequest(
+  run: Pick<RunRecord, 'id' | 'config' | 'dataset' | 'startedFrom'>,
+  untilEpoch: number | undefined,
+  epochsRecorded?: number,
+): StartRun {
+  const { startedFrom } = run;
+  return {
+    runId: run.id,
+    config: run.config,
+    resume: epochsRecorded === undefined ? undefined : { epochsRecorded },
+    untilEpoch,
+    datasetId: run.dataset?.id,
+    transfer: startedFrom
+      ? { modelId: startedFrom.modelId, freezeThrough: startedFrom.freezeThrough, inputChannels: startedFrom.inputChannels }
+      : undefined,
+  };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Owns the training worker: one per backend choice, replaced after a crash or a failed run. */
 export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend: BackendName = 'webgpu'): TrainingWorker {
@@ -86,49 +101,36 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const [summary, setSummary] = useState<NetworkSummary | null>(null);
   const [datasetImport, setDatasetImport] = useState<DatasetImportState>({ status: 'idle' });
-  const workerRef = useRef<Worker | null>(null);
+  const requestsRef = useRef<WorkerRequests | null>(null);
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
   backendRef.current = backend;
-  const pendingPredictions = useRef(new Map<number, PendingPrediction>());
-  const pendingModelRequest = useRef<{ resolve(value: unknown): void; reject(error: Error): void } | null>(null);
-  const settleModelRequest = (settle: (request: { resolve(value: unknown): void; reject(error: Error): void }) => void) => {
-    const request = pendingModelRequest.current;
-    pendingModelRequest.current = null;
-    if (request) settle(request);
-  };
-  const settlePrediction = (requestId: number, settle: (request: PendingPrediction) => void) => {
-    const request = pendingPredictions.current.get(requestId);
-    pendingPredictions.current.delete(requestId);
-    if (request) settle(request);
-  };
+
+  const endRun = useCallback(() => {
+    activeRunRef.current = null;
+    setActiveRunId(null);
+  }, []);
+  const replaceWorker = useCallback(() => setGeneration((g) => g + 1), []);
 
   useEffect(() => {
     const worker = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
-    workerRef.current = worker;
-    const send = (message: ToWorker) => worker.postMessage(message);
-    const endRun = () => {
-      activeRunRef.current = null;
-      setActiveRunId(null);
-    };
-    const replaceWorker = () => setGeneration((g) => g + 1);
-    const failActiveRun = (reason: string, runId = activeRunRef.current) => {
-      if (runId !== null) dispatch({ type: 'failed', runId, message: reason });
-      endRun();
-      replaceWorker();
-    };
+    const requests = new WorkerRequests((message) => worker.postMessage(message));
+    requestsRef.current = requests;
+    /** Answers that come after this worker was replaced describe a worker the page no longer shows. */
+    const whileCurrent =
+      <T,>(handle: (value: T) => void) =>
+      (value: T) => {
+        if (!requests.closed) handle(value);
+      };
     setBackend({ status: 'starting', backend: backendName });
     setData({ status: 'waiting' });
 
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
       switch (message.type) {
-        case 'backend-ready':
-          setBackend({ status: 'ready', backend: message.backend, adapter: message.adapter });
-          setData({ status: 'loading', loadedBytes: 0, totalBytes: null });
-          break;
-        case 'backend-failed':
-          setBackend({ status: 'failed', backend: message.backend, reason: message.reason });
+        case 'result':
+        case 'error':
+          requests.answer(message);
           break;
         case 'data-progress':
           setData((current) =>
@@ -137,13 +139,8 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
               : { status: 'loading', loadedBytes: message.loadedBytes, totalBytes: message.totalBytes },
           );
           break;
-        case 'data-ready':
-          setData({ status: 'ready', trainCount: message.trainCount, testCount: message.testCount });
-          break;
-        case 'data-failed':
-          setData({ status: 'failed', message: message.message });
-          break;
-        case 'run-started':
+        case 'dataset-progress':
+          setDatasetImport({ status: 'decoding', decoded: message.decoded, total: message.total });
           break;
         case 'warmup':
           dispatch({ type: 'warmup', runId: message.runId, seconds: message.seconds });
@@ -157,179 +154,150 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         case 'evaluation':
           dispatch({ type: 'evaluation', runId: message.runId, evaluation: message.evaluation });
           break;
-        case 'run-ended':
-          dispatch({ type: 'ended', runId: message.runId, outcome: message.outcome });
-          setMemoryAfterRun(message.memory);
+        case 'device-lost': {
+          const runId = activeRunRef.current;
+          const reason = `The GPU device was lost (${message.reason}); a fresh worker is starting.`;
+          if (runId !== null) dispatch({ type: 'failed', runId, message: reason });
           endRun();
+          replaceWorker();
           break;
-        case 'run-failed':
-          // A failed step can leave tensors and device state behind; a fresh worker starts clean.
-          failActiveRun(message.message, message.runId);
-          break;
-        case 'summary':
-          setSummary(message.summary);
-          break;
-        case 'prediction':
-          settlePrediction(message.requestId, (request) => request.resolve(message.result));
-          break;
-        case 'prediction-failed':
-          settlePrediction(message.requestId, (request) => request.reject(new Error(message.message)));
-          break;
-        case 'dataset-progress':
-          setDatasetImport({ status: 'decoding', decoded: message.decoded, total: message.total });
-          break;
-        case 'dataset-imported':
-          setDatasetImport({ status: 'done', info: message.info });
-          break;
-        case 'dataset-import-failed':
-          setDatasetImport({ status: 'failed', message: message.message });
-          break;
-        case 'model-saved':
-          settleModelRequest((request) => request.resolve(message.info));
-          break;
-        case 'model-exported':
-          settleModelRequest((request) => request.resolve(message.files));
-          break;
-        case 'model-failed':
-          settleModelRequest((request) => request.reject(new Error(message.message)));
-          break;
-        case 'transfer-check':
-          dispatch({ type: 'transfer-check', runId: message.runId, check: message.check });
-          break;
-        case 'device-lost':
-          failActiveRun(`The GPU device was lost (${message.reason}); a fresh worker is starting.`);
-          break;
+        }
         default:
           assertNever(message);
       }
     };
-    const predictions = pendingPredictions.current;
-    // A request the dead worker held would otherwise wait forever: each gets an answer, the error.
-    const rejectPending = (reason: string) => {
-      for (const request of predictions.values()) request.reject(new Error(reason));
-      predictions.clear();
-      settleModelRequest((request) => request.reject(new Error(reason)));
-    };
     worker.onerror = (event) => {
       event.preventDefault();
-      const reason = `The training worker crashed (${event.message || 'unknown error'}); a fresh worker is starting.`;
-      rejectPending(reason);
-      if (activeRunRef.current !== null) failActiveRun(reason);
-      else replaceWorker();
+      // Every open request, the active run's included, gets this answer: the dead worker would never send one.
+      requests.close(`The training worker crashed (${event.message || 'unknown error'}); a fresh worker is starting.`);
+      replaceWorker();
     };
-    send({ type: 'init', backend: backendName, dataBaseUrl: DATA_BASE_URL });
+    requests.request({ type: 'init', backend: backendName }).then(
+      whileCurrent(({ adapter }) => {
+        setBackend({ status: 'ready', backend: backendName, adapter });
+        setData({ status: 'loading', loadedBytes: 0, totalBytes: null });
+        requests.request({ type: 'load-data', dataBaseUrl: DATA_BASE_URL }).then(
+          whileCurrent(({ trainCount, testCount }) => setData({ status: 'ready', trainCount, testCount })),
+          whileCurrent((error) => setData({ status: 'failed', message: errorMessage(error) })),
+        );
+      }),
+      whileCurrent((error) => setBackend({ status: 'failed', backend: backendName, reason: errorMessage(error) })),
+    );
     return () => {
+      requests.close('The worker restarted; try again.');
       worker.terminate();
-      workerRef.current = null;
-      rejectPending('The worker restarted; try again.');
+      requestsRef.current = null;
     };
-  }, [backendName, generation, dispatch]);
+  }, [backendName, generation, dispatch, endRun, replaceWorker]);
 
-  const start = useCallback(
-    (config: TrainConfig, turn?: QueuedTurn, dataset: DatasetRef | null = null, startedFrom: TransferRef | null = null) => {
-      const worker = workerRef.current;
-      const state = backendRef.current;
-      if (worker === null || state.status !== 'ready' || activeRunRef.current !== null) return;
-      const runId = turn?.runId ?? newRunId();
+  /** Sends a run to the worker; its one answer ends the run, or fails it and brings a fresh worker. */
+  const train = useCallback(
+    (request: StartRun) => {
+      const requests = requestsRef.current;
+      if (requests === null) return;
+      const { runId } = request;
       activeRunRef.current = runId;
       setActiveRunId(runId);
+      // A run the page has already failed (its device was lost) keeps that end, whatever the worker says after.
+      const stillActive = () => activeRunRef.current === runId;
+      requests.request({ type: 'start', ...request }).then(
+        ({ outcome, memory, transferCheck }) => {
+          if (!stillActive()) return;
+          if (transferCheck !== null) dispatch({ type: 'transfer-check', runId, check: transferCheck });
+          dispatch({ type: 'ended', runId, outcome });
+          setMemoryAfterRun(memory);
+          endRun();
+        },
+        (error) => {
+          if (!stillActive()) return;
+          dispatch({ type: 'failed', runId, message: errorMessage(error) });
+          endRun();
+          // A failed step can leave tensors and device state behind; a fresh worker starts clean. A crashed one is
+          // being replaced already.
+          if (!requests.closed) replaceWorker();
+        },
+      );
+    },
+    [dispatch, endRun, replaceWorker],
+  );
+
+  const canStart = () => requestsRef.current !== null && backendRef.current.status === 'ready' && activeRunRef.current === null;
+
+  const start = useCallback(
+    ({ config, dataset = null, startedFrom = null, runId = newRunId(), group, untilEpoch }: RunStart) => {
+      const state = backendRef.current;
+      if (!canStart() || state.status !== 'ready') return;
+      const run = { id: runId, config, dataset, startedFrom };
       dispatch({
         type: 'created',
-        run: {
-          id: runId,
-          config,
-          backend: state.backend,
-          adapter: describeAdapter(state.adapter),
-          startedAt: Date.now(),
-          group: turn?.group ?? null,
-          dataset,
-          startedFrom,
-        },
+        run: { ...run, backend: state.backend, adapter: adapterLabel(state.adapter), startedAt: Date.now(), group: group ?? null },
       });
-      const datasetId = dataset?.id;
-      const transfer = startedFrom
-        ? { modelId: startedFrom.modelId, freezeThrough: startedFrom.freezeThrough, inputChannels: startedFrom.inputChannels }
-        : undefined;
-      worker.postMessage({ type: 'start', runId, config, untilEpoch: turn?.untilEpoch, datasetId, transfer } satisfies ToWorker);
+      train(startRequest(run, untilEpoch));
     },
-    [dispatch],
+    [dispatch, train],
   );
 
   const resume = useCallback(
     (run: RunRecord, untilEpoch?: number) => {
-      const worker = workerRef.current;
-      if (worker === null || backendRef.current.status !== 'ready' || activeRunRef.current !== null) return;
-      activeRunRef.current = run.id;
-      setActiveRunId(run.id);
+      if (!canStart()) return;
       dispatch({ type: 'resumed', runId: run.id });
-      worker.postMessage({
-        type: 'start',
-        runId: run.id,
-        config: run.config,
-        resume: { epochsRecorded: run.epochs.length },
-        untilEpoch,
-        datasetId: run.dataset?.id,
-        transfer: run.startedFrom
-          ? { freezeThrough: run.startedFrom.freezeThrough, inputChannels: run.startedFrom.inputChannels }
-          : undefined,
-      } satisfies ToWorker);
+      train(startRequest(run, untilEpoch, run.epochs.length));
     },
-    [dispatch],
+    [dispatch, train],
   );
 
   const stop = useCallback(() => {
     const runId = activeRunRef.current;
-    if (runId !== null) workerRef.current?.postMessage({ type: 'stop', runId } satisfies ToWorker);
+    // The run's own request answers once it has stopped; this one only says whether the worker was running it.
+    if (runId !== null) requestsRef.current?.request({ type: 'stop', runId }).catch(() => {});
   }, []);
 
   const summarize = useCallback((config: NetworkSummary['config']) => {
-    workerRef.current?.postMessage({ type: 'summarize', config } satisfies ToWorker);
+    requestsRef.current?.request({ type: 'summarize', config }).then(setSummary, () => setSummary(null));
   }, []);
 
-  const predict = useCallback((source: PredictSource, image: Blob) => {
-    const worker = workerRef.current;
-    if (worker === null) return Promise.reject(new Error('The worker is not running.'));
-    const requestId = ++predictionCounter;
-    return new Promise<PredictionResult>((resolve, reject) => {
-      pendingPredictions.current.set(requestId, { resolve, reject });
-      worker.postMessage({ type: 'predict', requestId, source, image } satisfies ToWorker);
-    });
+  const request = useCallback(<T,>(send: (requests: WorkerRequests) => Promise<T>) => {
+    const requests = requestsRef.current;
+    return requests === null ? Promise.reject<T>(new Error('The worker is not running.')) : send(requests);
   }, []);
 
-  /** One model operation at a time: the worker answers each with model-saved, model-exported or model-failed. */
-  const modelRequest = useCallback(<T,>(message: ToWorker) => {
-    const worker = workerRef.current;
-    if (worker === null) return Promise.reject<T>(new Error('The worker is not running.'));
-    pendingModelRequest.current?.reject(new Error('Another model operation replaced this one.'));
-    return new Promise<T>((resolve, reject) => {
-      pendingModelRequest.current = { resolve: resolve as (value: unknown) => void, reject };
-      worker.postMessage(message);
-    });
-  }, []);
+  const predict = useCallback(
+    (source: PredictSource, image: Blob) => request((requests) => requests.request({ type: 'predict', source, image })),
+    [request],
+  );
   const saveModel = useCallback(
     (run: RunRecord, name: string) =>
-      modelRequest<SavedModelInfo>({
-        type: 'save-model',
-        runId: run.id,
-        name,
-        config: run.config,
-        shape: run.dataset ? { classes: run.dataset.classes, side: run.dataset.side, channels: run.dataset.channels } : FASHION_MNIST_SHAPE,
-        datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
-      }),
-    [modelRequest],
+      request((requests) =>
+        requests.request({
+          type: 'save-model',
+          runId: run.id,
+          name,
+          config: run.config,
+          shape: run.dataset ? datasetShape(run.dataset) : FASHION_MNIST_SHAPE,
+          datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
+        }),
+      ),
+    [request],
   );
-  const exportModel = useCallback((modelId: string) => modelRequest<ModelFiles>({ type: 'export-model', modelId }), [modelRequest]);
+  const exportModel = useCallback(
+    (modelId: string) => request((requests) => requests.request({ type: 'export-model', modelId })),
+    [request],
+  );
   const importModel = useCallback(
-    (json: Blob, weights: Blob) => modelRequest<SavedModelInfo>({ type: 'import-model', json, weights }),
-    [modelRequest],
+    (json: Blob, weights: Blob) => request((requests) => requests.request({ type: 'import-model', json, weights })),
+    [request],
   );
 
-  const importDataset = useCallback((name: string, source: ImportSource) => {
-    const worker = workerRef.current;
-    if (worker === null) return;
-    setDatasetImport({ status: 'decoding', decoded: 0, total: 0 });
-    worker.postMessage({ type: 'import-dataset', name, source } satisfies ToWorker);
-  }, []);
+  const importDataset = useCallback(
+    (name: string, source: ImportSource) => {
+      setDatasetImport({ status: 'decoding', decoded: 0, total: 0 });
+      request((requests) => requests.request({ type: 'import-dataset', name, source })).then(
+        (info) => setDatasetImport({ status: 'done', info }),
+        (error) => setDatasetImport({ status: 'failed', message: errorMessage(error) }),
+      );
+    },
+    [request],
+  );
 
   const switchBackend = useCallback((next: BackendName) => {
     if (activeRunRef.current !== null) return;

@@ -1,0 +1,214 @@
+import 'fake-indexeddb/auto';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type TrainConfig, networkShape } from '../config/trainConfig';
+import type { ByteSource } from '../data/fashionMnist';
+import { setUpBackend } from './backend';
+import { type WorkerStores, indexedDbStores } from './handlers/stores';
+import type { FromWorker, Replies, RequestType, WorkerEvent, WorkerRequest } from './protocol';
+import { WorkerRequests } from './requests';
+import { type WorkerParts, createRouter } from './router';
+
+const dataDir = new URL('../../public/data/fashion-mnist/', import.meta.url);
+const files: ByteSource = async (name) => new Uint8Array(await readFile(new URL(name, dataDir)));
+
+/** Small enough for the pure-JS cpu backend: a few seconds per epoch. */
+const TINY: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  batchSize: 16,
+  learningRate: 0.05,
+  epochs: 2,
+  trainSubset: 64,
+  testSubset: 32,
+  resolution: 16,
+  width: 0.0625,
+  seed: 5,
+};
+
+let databases = 0;
+
+/** A worker in this thread: the real handlers over a fresh IndexedDB, with images "decoded" from raw pixels. */
+function testWorker(overrides: Partial<WorkerParts> = {}) {
+  const posted: FromWorker[] = [];
+  const stores = indexedDbStores(`router-test-${++databases}`);
+  const answer = createRouter((message) => posted.push(message), {
+    stores,
+    setUpBackend,
+    dataSource: () => files,
+    decode: async (image) => new Uint8Array(await image.arrayBuffer()),
+    ...overrides,
+  });
+  let nextId = 0;
+  /** Sends one request and returns its answers, which must be exactly one. */
+  async function ask<K extends RequestType>(request: Extract<WorkerRequest, { type: K }>) {
+    const id = ++nextId;
+    const pending = answer({ ...request, id });
+    await pending;
+    const answers = posted.filter((m) => (m.type === 'result' || m.type === 'error') && m.id === id);
+    expect(answers).toHaveLength(1);
+    return answers[0] as Extract<FromWorker, { type: 'result' | 'error' }>;
+  }
+  async function value<K extends RequestType>(request: Extract<WorkerRequest, { type: K }>): Promise<Replies[K]> {
+    const reply = await ask(request);
+    if (reply.type === 'error') throw new Error(reply.message);
+    expect(reply.reply.type).toBe(request.type);
+    return reply.reply.value as Replies[K];
+  }
+  const events = () => posted.filter((m): m is WorkerEvent => m.type !== 'result' && m.type !== 'error');
+  return { answer, ask, value, events, posted, stores };
+}
+
+async function readyWorker() {
+  const worker = testWorker();
+  await worker.value({ type: 'init', backend: 'cpu' });
+  await worker.value({ type: 'load-data', dataBaseUrl: 'unused' });
+  return worker;
+}
+
+/** One test image as the network takes it: 28 × 28 grey pixels. */
+async function testImage(): Promise<Blob> {
+  const bytes = await files('t10k-images-idx3-ubyte.gz', () => {});
+  return new Blob([bytes.slice(0, 28 * 28)]);
+}
+
+describe('the worker router', () => {
+  it('a request without a ready backend gets an error, not silence', async () => {
+    const { ask } = testWorker();
+    const run = { runId: 'r', config: TINY };
+    for (const request of [
+      { type: 'summarize', config: networkShape(TINY) },
+      { type: 'load-data', dataBaseUrl: 'unused' },
+      { type: 'start', ...run },
+      { type: 'predict', source: { kind: 'run', runId: 'r', config: TINY }, image: new Blob([]) },
+    ] as const) {
+      const reply = await ask(request);
+      expect(reply).toMatchObject({ type: 'error', message: expect.stringContaining('The worker is not ready') });
+    }
+  });
+
+  it('answers a backend that cannot start with the reason', async () => {
+    const reply = await testWorker().ask({ type: 'init', backend: 'webgpu' });
+    expect(reply).toMatchObject({ type: 'error', message: expect.stringContaining('The webgpu backend failed to initialise') });
+  });
+
+  it('every failing handler still answers: a missing run, model or dataset, a file that is not a model', async () => {
+    const { ask } = await readyWorker();
+    // All but the runs at once: a run holds the worker until it has answered.
+    const errors = await Promise.all([
+      ask({ type: 'save-model', runId: 'none', name: 'n', config: TINY, shape: { classes: ['a'], side: 28, channels: 1 }, datasetName: 'x' }),
+      ask({ type: 'export-model', modelId: 'none' }),
+      ask({ type: 'import-model', json: new Blob(['not json']), weights: new Blob([]) }),
+      ask({ type: 'start', runId: 'r', config: TINY, datasetId: 'none' }),
+    ]);
+    errors.push(await ask({ type: 'start', runId: 'r2', config: TINY, resume: { epochsRecorded: 1 } }));
+    expect(errors.map((e) => e.type === 'error' && e.message)).toEqual([
+      'This run kept no weights to save.',
+      'This saved model is no longer stored (was it removed?).',
+      expect.stringContaining('not JSON'),
+      'This imported dataset is no longer stored (was it removed?).',
+      'This run has no saved checkpoint, so it cannot be resumed.',
+    ]);
+  });
+
+  it('trains, pauses and resumes a run (re-sending the epoch the page missed), predicts with it, saves, exports and imports it', async () => {
+    const worker = await readyWorker();
+    const { value, events } = worker;
+    const summary = await value({ type: 'summarize', config: networkShape(TINY) });
+    expect(summary.totalParams).toBeGreaterThan(0);
+
+    const paused = await value({ type: 'start', runId: 'run-1', config: TINY, untilEpoch: 1 });
+    expect(paused).toMatchObject({ outcome: 'paused', transferCheck: null });
+    const epochsOf = () => events().flatMap((e) => (e.type === 'epoch' ? [e.report.epoch] : []));
+    expect(epochsOf()).toEqual([1]);
+    // The page recorded no epoch (it missed the one report): the checkpoint's report is sent again before epoch 2.
+    const resumed = await value({ type: 'start', runId: 'run-1', config: TINY, resume: { epochsRecorded: 0 } });
+    expect(resumed.outcome).toBe('completed');
+    expect(epochsOf()).toEqual([1, 1, 2]);
+    expect(resumed.memory.numTensors).toBe(paused.memory.numTensors);
+
+    const image = await testImage();
+    const prediction = await value({ type: 'predict', source: { kind: 'run', runId: 'run-1', config: TINY }, image });
+    expect(prediction).toMatchObject({ epoch: 2, side: 28, channels: 1 });
+    expect(prediction.top).toHaveLength(3);
+
+    const saved = await value({ type: 'save-model', runId: 'run-1', name: 'tiny', config: TINY, shape: { classes: prediction.classes, side: 28, channels: 1 }, datasetName: 'Fashion-MNIST' });
+    expect(saved).toMatchObject({ name: 'tiny', fromRunId: 'run-1', epoch: 2 });
+    const files = await value({ type: 'export-model', modelId: saved.id });
+    const imported = await value({ type: 'import-model', json: new Blob([files.json]), weights: new Blob([files.weights]) });
+    expect(imported).toMatchObject({ name: 'tiny', fromRunId: null, epoch: 2 });
+    expect(imported.id).not.toBe(saved.id);
+    const fromModel = await value({ type: 'predict', source: { kind: 'model', modelId: imported.id }, image });
+    expect(fromModel.top).toEqual(prediction.top);
+  });
+
+  it('stops the run it is asked to, refuses a second run meanwhile, and fine-tunes with the frozen stages unchanged', async () => {
+    const worker = await readyWorker();
+    const { value, ask, answer, events } = worker;
+    await value({ type: 'start', runId: 'source', config: { ...TINY, epochs: 1 } });
+    const model = await value({ type: 'save-model', runId: 'source', name: 'src', config: TINY, shape: { classes: [...'0123456789'], side: 28, channels: 1 }, datasetName: 'Fashion-MNIST' });
+
+    const long = answer({ id: 100, type: 'start', runId: 'long', config: { ...TINY, epochs: 50 }, transfer: { modelId: model.id, freezeThrough: 'b2', inputChannels: 1 } });
+    await expect.poll(() => events().some((e) => e.type === 'batch' && e.runId === 'long'), { timeout: 60_000 }).toBe(true);
+    expect(await ask({ type: 'start', runId: 'other', config: TINY })).toMatchObject({ type: 'error', message: 'Another run is still in progress in this worker.' });
+    expect(await value({ type: 'stop', runId: 'other' })).toEqual({ stopping: false });
+    expect(await value({ type: 'stop', runId: 'long' })).toEqual({ stopping: true });
+    await long;
+    const answered = worker.posted.filter((m) => (m.type === 'result' || m.type === 'error') && m.id === 100);
+    expect(answered).toHaveLength(1);
+    expect(answered[0]).toMatchObject({ type: 'result', reply: { type: 'start', value: { outcome: 'stopped', transferCheck: null } } });
+
+    const tuned = await value({ type: 'start', runId: 'tuned', config: { ...TINY, epochs: 1 }, transfer: { modelId: model.id, freezeThrough: 'b2', inputChannels: 1 } });
+    expect(tuned.transferCheck).not.toBeNull();
+    expect(tuned.transferCheck!.frozenMaxChange).toBe(0);
+    expect(tuned.transferCheck!.trainedMaxChange).toBeGreaterThan(0);
+  });
+
+  it('trains on an imported dataset read back from IndexedDB, and predicts with its classes', async () => {
+    const worker = await readyWorker();
+    const side = 16;
+    const images = (count: number) => ({
+      count,
+      images: Uint8Array.from({ length: count * side * side }, (_, i) => (i * 37) % 256),
+      labels: Uint8Array.from({ length: count }, (_, i) => i % 3),
+    });
+    const info = {
+      id: 'shapes',
+      name: 'shapes',
+      classes: ['circle', 'square', 'stripes'],
+      side,
+      channels: 1,
+      trainCounts: [8, 8, 8],
+      valCounts: [2, 2, 2],
+      splitMade: false,
+      skipped: [],
+      thumbnails: [],
+      createdAt: 0,
+    };
+    await (await worker.stores.datasets()).save(info, { train: images(24), test: images(6) });
+    const config = { ...TINY, epochs: 1, trainSubset: 24, testSubset: 6 };
+    expect(await worker.value({ type: 'start', runId: 'on-shapes', config, datasetId: 'shapes' })).toMatchObject({ outcome: 'completed' });
+    const image = new Blob([images(1).images]);
+    const prediction = await worker.value({ type: 'predict', source: { kind: 'run', runId: 'on-shapes', config, datasetId: 'shapes' }, image });
+    expect(prediction).toMatchObject({ classes: info.classes, side, channels: 1, epoch: 1 });
+  });
+
+  it('a worker that dies mid-request: the page rejects every request it had sent, and no answer comes late', async () => {
+    // Stores that never open: every request that needs one stays pending, as in a worker that is about to crash.
+    const never = () => new Promise<never>(() => {});
+    const stuck: WorkerStores = { checkpoints: never, datasets: never, models: never };
+    const worker = testWorker({ stores: stuck });
+    const requests = new WorkerRequests((message) => void worker.answer(message));
+    const pending = [
+      requests.request({ type: 'export-model', modelId: 'm' }),
+      requests.request({ type: 'save-model', runId: 'r', name: 'n', config: TINY, shape: { classes: ['a'], side: 28, channels: 1 }, datasetName: 'x' }),
+      requests.request({ type: 'import-model', json: new Blob(['{}']), weights: new Blob([]) }),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(requests.openCount).toBe(3);
+    requests.close('The training worker crashed (simulated); a fresh worker is starting.');
+    const outcomes = await Promise.allSettled(pending);
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as Error).message)).toEqual(
+      Array(3).fill('The training worker crashed (simulated); a fresh worker is starting.'),
+    );
+  });
+});
