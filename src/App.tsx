@@ -19,6 +19,7 @@ import { RunProgress } from './ui/RunProgress';
 import { SettingsForm } from './ui/SettingsForm';
 import { TrainingCharts } from './ui/TrainingCharts';
 import { useRunHistory } from './experiments/useRunHistory';
+import { pytorchCounterparts } from './experiments/runHistory';
 import { useRunQueue } from './experiments/useRunQueue';
 import { useReferences } from './experiments/useReferences';
 import { BatchSizeLab } from './ui/BatchSizeLab';
@@ -178,7 +179,7 @@ export function App() {
 
   const shownRun = history.runs.find((r) => r.id === selectedRunId) ?? history.runs[history.runs.length - 1];
   const comparedRuns = history.runs.filter((run) => compared.has(run.id));
-  const chartedRuns = comparedRuns.length > 0 ? comparedRuns : shownRun ? [shownRun] : [];
+  const chartedRuns = comparedRuns.length > 0 ? comparedRuns : shownRun ? [shownRun, ...pytorchCounterparts(shownRun, history.runs)] : [];
   const activeRun = history.runs.find((r) => r.id === worker.activeRunId);
 
   const copyLink = async () => {
@@ -285,6 +286,7 @@ export function App() {
           setSelectedRunId(run.id);
           worker.resume(run);
         }}
+        exportExperiment={worker.exportExperiment}
       />
       <BatchSizeLab
         baseConfig={validation.ok ? validation.config : null}

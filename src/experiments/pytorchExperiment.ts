@@ -8,6 +8,8 @@ import trainScript from './pytorch/train.py?raw';
 export const EXPERIMENT_FORMAT = 'googlenet-playground-experiment';
 
 export interface ExperimentDataset {
+  /** An imported dataset's id, which train.py writes back into its run record so the import links the two. */
+  id?: string;
   name: string;
   classes: readonly string[];
   side: number;
@@ -54,13 +56,13 @@ export function experimentConfig(experiment: Pick<Experiment, 'name' | 'config' 
       return [role, `data/${file.name}`];
     }),
   ) as Record<DataFile['role'], string>;
-  const { name, classes, side, channels } = experiment.dataset;
+  const { dataset } = experiment;
   return {
     format: EXPERIMENT_FORMAT,
     version: 1,
     name: experiment.name,
     config: experiment.config,
-    dataset: { name, classes: [...classes], side, channels, files },
+    dataset: { ...dataset, classes: [...dataset.classes], files },
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { canResume, runsReducer } from './runHistory';
+import { canResume, pytorchCounterparts, runsReducer } from './runHistory';
+import { run } from './runFixture';
 import type { RunRecord } from '../domain/run';
 import type { EpochReport } from '../domain/training';
 
@@ -33,5 +34,21 @@ describe('runsReducer', () => {
     expect(runsReducer(runs, { type: 'stored', run: stored })).toEqual([stored, runs[1]]);
     const other = { ...stored, id: 'c', startedAt: 2 };
     expect(runsReducer(runs, { type: 'stored', run: other }).map((run) => run.id)).toEqual(['a', 'c', 'b']);
+  });
+});
+
+describe('pytorchCounterparts', () => {
+  const browser = run('browser', { config: { ...DEFAULT_CONFIG, batchSize: 32, seed: 7 } });
+  const fromTorch = (id: string, overrides: Partial<RunRecord> = {}) =>
+    run(id, { backend: 'pytorch', adapter: 'CPU (2 threads)', config: { ...DEFAULT_CONFIG, batchSize: 32, seed: 1 }, ...overrides });
+
+  it("finds train.py's runs of the same settings and data, whatever their seed, and never resumes them here", () => {
+    const same = fromTorch('same');
+    const otherBatch = fromTorch('other-batch', { config: { ...DEFAULT_CONFIG, batchSize: 64 } });
+    const otherData = fromTorch('other-data', { dataset: { id: 'shapes', name: 'shapes', classes: ['a'], side: 28, channels: 1 } });
+    const sameBrowserSettings = run('browser-2', { config: browser.config });
+    expect(pytorchCounterparts(browser, [browser, same, otherBatch, otherData, sameBrowserSettings])).toEqual([same]);
+    expect(pytorchCounterparts(same, [browser, same])).toEqual([]);
+    expect(canResume({ ...same, status: 'stopped' })).toBe(false);
   });
 });

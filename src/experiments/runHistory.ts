@@ -1,3 +1,4 @@
+import { CONFIG_KEYS } from '../config/trainConfig';
 import { uniqueId } from './ids';
 import type { RunRecord } from '../domain/run';
 import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
@@ -95,6 +96,22 @@ export function latestEpoch(run: RunRecord): EpochReport | undefined {
 
 /** A run cut off by Stop or by the page going away continues from its last finished epoch. */
 export function canResume(run: RunRecord): boolean {
+  // A run imported from train.py has its checkpoint on the machine it trained on: `train.py --resume` continues it.
+  if (run.backend === 'pytorch') return false;
   const cutOff = run.status === 'interrupted' || run.status === 'stopped' || run.status === 'paused';
   return cutOff && run.epochs.length < run.config.epochs;
+}
+
+/**
+ * Runs that train.py trained with a browser run's settings and data, imported from its metrics file: the charts draw
+ * them beside the run. The seed is left aside, as PyTorch draws other initial weights from it anyway.
+ */
+export function pytorchCounterparts(run: RunRecord, runs: readonly RunRecord[]): RunRecord[] {
+  if (run.backend === 'pytorch') return [];
+  return runs.filter(
+    (other) =>
+      other.backend === 'pytorch' &&
+      other.dataset?.id === run.dataset?.id &&
+      CONFIG_KEYS.every((key) => key === 'seed' || other.config[key] === run.config[key]),
+  );
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
 import { readConfig } from '../config/trainConfig';
 import { readZip } from '../data/zip';
+import type { DownloadFile } from '../domain/file';
 import type { SavedModelInfo } from '../domain/savedModel';
 import { PoolPadding, buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
 
@@ -212,7 +213,7 @@ export function readModelFiles(jsonText: string, weightData: ArrayBuffer): { met
 }
 
 /** A tfjs download as one file: model.json and its weights side by side, as `tf.loadLayersModel` expects them. */
-export async function exportModelZip(metadata: ModelMetadata, weights: Float32Array[]): Promise<{ fileName: string; bytes: Uint8Array }> {
+export async function exportModelZip(metadata: ModelMetadata, weights: Float32Array[]): Promise<DownloadFile> {
   const files = await exportModelFiles(metadata, weights);
   const bytes = zipSync({
     [`${files.baseName}.json`]: strToU8(files.json),

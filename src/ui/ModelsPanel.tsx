@@ -1,7 +1,9 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import type { StoredList } from '../experiments/useStoredList';
+import type { ModelFileFormat } from '../worker/protocol';
 import type { TrainingWorker } from '../worker/useTrainingWorker';
+import { downloadBlob } from './download';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
 import { STAGES, type Stage } from '../domain/transfer';
@@ -22,14 +24,14 @@ interface Props {
   locked: boolean;
 }
 
-function downloadBlob(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
+const DOWNLOADS: readonly { format: ModelFileFormat; label: string; title: string }[] = [
+  { format: 'tfjs', label: 'download tfjs', title: "tfjs's layers-model format in one zip: stock @tensorflow/tfjs loads it" },
+  {
+    format: 'safetensors',
+    label: 'download safetensors',
+    title: "The weights under PyTorch's state_dict names (train.py's model), with the settings in the header",
+  },
+];
 
 const FREEZE_LABELS: Record<Stage, string> = { b1: 'b1', b2: 'b1–b2', b3: 'b1–b3', b4: 'b1–b4', b5: 'b1–b5 (only the classifier learns)' };
 
@@ -51,21 +53,18 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
       const info = await worker.saveModel(run, run.name || describeConfig(run.config));
       return `Saved "${info.name}" (epoch ${info.epoch}).`;
     });
-  const download = (model: SavedModelInfo) =>
+  const download = (model: SavedModelInfo, format: ModelFileFormat) =>
     act(async () => {
-      const files = await worker.exportModel(model.id);
-      downloadBlob(`${files.baseName}.json`, new Blob([files.json], { type: 'application/json' }));
-      downloadBlob(`${files.baseName}.weights.bin`, new Blob([files.weights], { type: 'application/octet-stream' }));
-      return `Downloaded ${files.baseName}.json and ${files.baseName}.weights.bin.`;
+      const file = await worker.exportModel(model.id, format);
+      downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      return `Downloaded ${file.fileName}.`;
     });
   const load = (event: ChangeEvent<HTMLInputElement>) => {
     const files = [...(event.target.files ?? [])];
     event.target.value = '';
-    const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
-    const weights = files.find((f) => f.name.toLowerCase().endsWith('.bin'));
+    if (files.length === 0) return;
     void act(async () => {
-      if (!json || !weights) throw new Error('Choose both files of a download: the .json and its .weights.bin.');
-      const info = await worker.importModel(json, weights);
+      const info = await worker.importModel(files);
       return `Loaded "${info.name}".`;
     });
   };
@@ -78,8 +77,8 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
           Save the run on the charts{run ? ` (${run.name || describeConfig(run.config)})` : ''}
         </button>
         <label className="file-button">
-          Load a downloaded model…
-          <input type="file" multiple accept=".json,.bin" onChange={load} />
+          Load a model (.zip, .safetensors, or .json + .bin)…
+          <input type="file" multiple accept=".zip,.safetensors,.json,.bin" onChange={load} />
         </label>
         {status && (
           <span className={status.error ? 'error' : 'hint'} role={status.error ? 'alert' : 'status'} data-testid="models-status">
@@ -115,9 +114,11 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
                   {model.config.resolution}×{model.config.resolution}, width {model.config.width}
                 </td>
                 <td className="row-actions">
-                  <button type="button" className="link" onClick={() => void download(model)}>
-                    download
-                  </button>
+                  {DOWNLOADS.map(({ format, label, title }) => (
+                    <button key={format} type="button" className="link" title={title} onClick={() => void download(model, format)}>
+                      {label}
+                    </button>
+                  ))}
                   <button
                     type="button"
                     className="link"

@@ -6,6 +6,8 @@ import { exportRuns, runsToCsv } from '../experiments/runExchange';
 import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
+import { downloadBlob } from './download';
+import type { DownloadFile } from '../domain/file';
 import type { RunRecord } from '../domain/run';
 import type { TransferRef } from '../domain/transfer';
 
@@ -20,16 +22,11 @@ interface Props {
   /** Whether a run can start now (backend and data ready, nothing training). */
   canStart: boolean;
   onResume(run: RunRecord): void;
+  /** The run as a PyTorch experiment (train.py, config, data, weights), made by the worker. */
+  exportExperiment(run: RunRecord, name: string): Promise<DownloadFile>;
 }
 
-function download(fileName: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  URL.revokeObjectURL(url);
-}
+const download = (fileName: string, text: string, type: string) => downloadBlob(fileName, new Blob([text], { type }));
 
 const runLabel = (run: RunRecord) => run.name || describeConfig(run.config);
 
@@ -91,6 +88,18 @@ export function ResultsTable(props: Props) {
     props;
   const { runs } = history;
   const [importProblem, setImportProblem] = useState<string | null>(null);
+  const [experimentExport, setExperimentExport] = useState<{ runId: string; text: string; error: boolean } | null>(null);
+
+  const exportExperiment = async (run: RunRecord) => {
+    setExperimentExport({ runId: run.id, text: 'Packing the PyTorch experiment…', error: false });
+    try {
+      const file = await props.exportExperiment(run, runLabel(run));
+      downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+      setExperimentExport({ runId: run.id, text: `Downloaded ${file.fileName}: unzip it and follow its README.`, error: false });
+    } catch (error) {
+      setExperimentExport({ runId: run.id, text: (error as Error).message, error: true });
+    }
+  };
 
   const importRuns = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
@@ -108,7 +117,7 @@ export function ResultsTable(props: Props) {
       <h2>Runs</h2>
       <div className="toolbar">
         <label className="file-button">
-          Import runs (JSON)
+          Import runs (JSON, or train.py's metrics.json)
           <input type="file" accept="application/json,.json" onChange={(event) => void importRuns(event)} />
         </label>
         <button type="button" disabled={runs.length === 0} onClick={() => download('googlenet-runs.json', exportRuns(runs), 'application/json')}>
@@ -215,12 +224,25 @@ export function ResultsTable(props: Props) {
                       <button
                         type="button"
                         className="link"
+                        title="Download this run as a PyTorch experiment: train.py, its settings, the data and its latest weights"
+                        onClick={() => void exportExperiment(run)}
+                      >
+                        PyTorch
+                      </button>
+                      <button
+                        type="button"
+                        className="link"
                         disabled={run.id === activeRunId}
                         aria-label={`Delete ${runLabel(run)}`}
                         onClick={() => remove(run)}
                       >
                         delete
                       </button>
+                      {experimentExport?.runId === run.id && (
+                        <div className={experimentExport.error ? 'error' : 'subtle'} role={experimentExport.error ? 'alert' : 'status'} data-testid="experiment-export-status">
+                          {experimentExport.text}
+                        </div>
+                      )}
                     </td>
                   </tr>
                 );

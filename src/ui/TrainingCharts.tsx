@@ -37,7 +37,11 @@ const referenceLine = (key: string, points: ReferencePoint[], dataKey: Exclude<k
   />
 );
 
-const runLegend = (run: RunRecord) => run.name || describeConfig(run.config);
+/** A run imported from train.py says so, and where it ran, beside the browser runs it is drawn with. */
+function runLegend(run: RunRecord): string {
+  const label = run.name || describeConfig(run.config);
+  return run.backend === 'pytorch' ? `${label} (PyTorch${run.adapter ? `, ${run.adapter}` : ''})` : label;
+}
 const formatTick = (value: number) =>
   Math.abs(value) >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)}k` : String(Number(value.toFixed(2)));
 const tooltipValue = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : String(value));

@@ -1,10 +1,10 @@
 import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { RankedClass } from '../train/predict';
-import type { ModelFiles } from '../train/modelFile';
 import type { ImportSource } from './importDataset';
 import type { BackendName } from '../domain/backend';
 import type { DatasetInfo, DatasetShape } from '../domain/dataset';
+import type { DownloadFile } from '../domain/file';
 import type { SavedModelInfo } from '../domain/savedModel';
 import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
 import type { Stage, TransferCheck } from '../domain/transfer';
@@ -68,6 +68,18 @@ export interface StartRun {
   transfer?: { modelId?: string; freezeThrough: Stage | null; inputChannels: number };
 }
 
+/** A run's latest kept weights, described as a saved model of them is. */
+export interface ModelFromRun {
+  runId: string;
+  name: string;
+  config: TrainConfig;
+  shape: DatasetShape;
+  datasetName: string;
+}
+
+/** tfjs's layers-model format (one zip, loadable by stock tfjs), or safetensors under PyTorch's names. */
+export type ModelFileFormat = 'tfjs' | 'safetensors';
+
 /** How a run ended, what the worker still holds after it, and (fine-tuning) how far its weights moved. */
 export interface RunResult {
   outcome: TrainingOutcome;
@@ -91,9 +103,12 @@ export type WorkerRequest =
   | { type: 'summarize'; config: NetworkShape }
   /** Classify one image (a drawing or a dropped file, decoded in the worker) with a run's latest weights. */
   | { type: 'predict'; source: PredictSource; image: Blob }
-  | { type: 'save-model'; runId: string; name: string; config: TrainConfig; shape: DatasetShape; datasetName: string }
-  | { type: 'export-model'; modelId: string }
-  | { type: 'import-model'; json: Blob; weights: Blob }
+  | ({ type: 'save-model' } & ModelFromRun)
+  | { type: 'export-model'; modelId: string; format: ModelFileFormat }
+  /** A tfjs zip, a .safetensors file, or a model.json with its .weights.bin. */
+  | { type: 'import-model'; files: File[] }
+  /** The run as a PyTorch experiment: train.py, config.json, the data and (when kept) its weights, in one zip. */
+  | { type: 'export-experiment'; run: ModelFromRun; datasetId?: string }
   /** Decodes and stores an image folder or zip, streaming dataset-progress. */
   | { type: 'import-dataset'; name: string; source: ImportSource };
 
@@ -108,8 +123,9 @@ export interface Replies {
   summarize: NetworkSummary;
   predict: PredictionResult;
   'save-model': SavedModelInfo;
-  'export-model': ModelFiles;
+  'export-model': DownloadFile;
   'import-model': SavedModelInfo;
+  'export-experiment': DownloadFile;
   'import-dataset': DatasetInfo;
 }
 

@@ -17,7 +17,7 @@ describe('WorkerRequests', () => {
   it('pairs each answer with its request by id, whatever order the answers come in', async () => {
     const { sent, requests, answer } = page();
     const stop = requests.request({ type: 'stop', runId: 'a' });
-    const exported = requests.request({ type: 'export-model', modelId: 'm' });
+    const exported = requests.request({ type: 'export-model', modelId: 'm', format: 'tfjs' });
     expect(sent.map((m) => [m.type, m.id])).toEqual([['stop', 1], ['export-model', 2]]);
     answer({ type: 'error', id: 2, message: 'This saved model is no longer stored (was it removed?).' });
     answer({ type: 'result', id: 1, reply: { type: 'stop', value: { stopping: false } } });

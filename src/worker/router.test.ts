@@ -1,8 +1,11 @@
 import 'fake-indexeddb/auto';
+import { unzipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig, networkShape } from '../config/trainConfig';
 import type { ByteSource } from '../data/fashionMnist';
+import { parseIdx } from '../data/idx';
+import { readSafetensorsModel } from '../train/weightsFile';
 import { setUpBackend } from './backend';
 import { type WorkerStores, indexedDbStores } from './handlers/stores';
 import type { FromWorker, Replies, RequestType, WorkerEvent, WorkerRequest } from './protocol';
@@ -96,8 +99,9 @@ describe('the worker router', () => {
     // All but the runs at once: a run holds the worker until it has answered.
     const errors = await Promise.all([
       ask({ type: 'save-model', runId: 'none', name: 'n', config: TINY, shape: { classes: ['a'], side: 28, channels: 1 }, datasetName: 'x' }),
-      ask({ type: 'export-model', modelId: 'none' }),
-      ask({ type: 'import-model', json: new Blob(['not json']), weights: new Blob([]) }),
+      ask({ type: 'export-model', modelId: 'none', format: 'tfjs' }),
+      ask({ type: 'import-model', files: [new File(['not json'], 'model.json'), new File([], 'model.weights.bin')] }),
+      ask({ type: 'import-model', files: [new File(['{}'], 'notes.txt')] }),
       ask({ type: 'start', runId: 'r', config: TINY, datasetId: 'none' }),
     ]);
     errors.push(await ask({ type: 'start', runId: 'r2', config: TINY, resume: { epochsRecorded: 1 } }));
@@ -105,6 +109,7 @@ describe('the worker router', () => {
       'This run kept no weights to save.',
       'This saved model is no longer stored (was it removed?).',
       expect.stringContaining('not JSON'),
+      expect.stringContaining('Choose one model: a .zip downloaded from here, a .safetensors file'),
       'This imported dataset is no longer stored (was it removed?).',
       'This run has no saved checkpoint, so it cannot be resumed.',
     ]);
@@ -133,12 +138,27 @@ describe('the worker router', () => {
 
     const saved = await value({ type: 'save-model', runId: 'run-1', name: 'tiny', config: TINY, shape: { classes: prediction.classes, side: 28, channels: 1 }, datasetName: 'Fashion-MNIST' });
     expect(saved).toMatchObject({ name: 'tiny', fromRunId: 'run-1', epoch: 2 });
-    const files = await value({ type: 'export-model', modelId: saved.id });
-    const imported = await value({ type: 'import-model', json: new Blob([files.json]), weights: new Blob([files.weights]) });
-    expect(imported).toMatchObject({ name: 'tiny', fromRunId: null, epoch: 2 });
-    expect(imported.id).not.toBe(saved.id);
-    const fromModel = await value({ type: 'predict', source: { kind: 'model', modelId: imported.id }, image });
-    expect(fromModel.top).toEqual(prediction.top);
+    for (const format of ['tfjs', 'safetensors'] as const) {
+      const file = await value({ type: 'export-model', modelId: saved.id, format });
+      expect(file.fileName).toBe(format === 'tfjs' ? 'tiny.zip' : 'tiny.safetensors');
+      const imported = await value({ type: 'import-model', files: [new File([file.bytes as Uint8Array<ArrayBuffer>], file.fileName)] });
+      expect(imported).toMatchObject({ name: 'tiny', fromRunId: null, epoch: 2 });
+      expect(imported.id).not.toBe(saved.id);
+      const fromModel = await value({ type: 'predict', source: { kind: 'model', modelId: imported.id }, image });
+      expect(fromModel.top).toEqual(prediction.top);
+    }
+
+    const shape = { classes: prediction.classes, side: 28, channels: 1 };
+    const experiment = await value({ type: 'export-experiment', run: { runId: 'run-1', name: 'tiny run', config: TINY, shape, datasetName: 'Fashion-MNIST' } });
+    const archive = unzipSync(experiment.bytes);
+    expect(experiment.fileName).toBe('tiny-run.zip');
+    expect(Object.keys(archive).sort()).toEqual(
+      ['README.md', 'browser-weights.safetensors', 'config.json', 'requirements.txt', 'train.py',
+        'data/t10k-images-idx3-ubyte.gz', 'data/t10k-labels-idx1-ubyte.gz', 'data/train-images-idx3-ubyte.gz', 'data/train-labels-idx1-ubyte.gz',
+      ].map((name) => `tiny-run/${name}`).sort(),
+    );
+    const weights = readSafetensorsModel(archive['tiny-run/browser-weights.safetensors']!);
+    expect(weights.metadata).toMatchObject({ name: 'tiny run', epoch: 2, config: TINY });
   });
 
   it('stops the run it is asked to, refuses a second run meanwhile, and fine-tunes with the frozen stages unchanged', async () => {
@@ -190,6 +210,15 @@ describe('the worker router', () => {
     const image = new Blob([images(1).images]);
     const prediction = await worker.value({ type: 'predict', source: { kind: 'run', runId: 'on-shapes', config, datasetId: 'shapes' }, image });
     expect(prediction).toMatchObject({ classes: info.classes, side, channels: 1, epoch: 1 });
+
+    const shape = { classes: info.classes, side, channels: 1 };
+    const run = { runId: 'on-shapes', name: 'shapes', config, shape, datasetName: 'shapes' };
+    const archive = unzipSync((await worker.value({ type: 'export-experiment', run, datasetId: 'shapes' })).bytes);
+    const trainImages = parseIdx(archive['shapes/data/train-images-idx3-ubyte']!, 'train images', 3);
+    expect(trainImages.dims).toEqual([24, side, side]);
+    expect([...trainImages.data]).toEqual([...images(24).images]);
+    expect([...parseIdx(archive['shapes/data/test-labels-idx1-ubyte']!, 'test labels', 1).data]).toEqual([...images(6).labels]);
+    expect(JSON.parse(new TextDecoder().decode(archive['shapes/config.json']!)).dataset).toMatchObject({ name: 'shapes', classes: info.classes, side });
   });
 
   it('a worker that dies mid-request: the page rejects every request it had sent, and no answer comes late', async () => {
@@ -199,9 +228,9 @@ describe('the worker router', () => {
     const worker = testWorker({ stores: stuck });
     const requests = new WorkerRequests((message) => void worker.answer(message));
     const pending = [
-      requests.request({ type: 'export-model', modelId: 'm' }),
+      requests.request({ type: 'export-model', modelId: 'm', format: 'safetensors' }),
       requests.request({ type: 'save-model', runId: 'r', name: 'n', config: TINY, shape: { classes: ['a'], side: 28, channels: 1 }, datasetName: 'x' }),
-      requests.request({ type: 'import-model', json: new Blob(['{}']), weights: new Blob([]) }),
+      requests.request({ type: 'import-model', files: [new File(['{}'], 'm.json'), new File([], 'm.weights.bin')] }),
     ];
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(requests.openCount).toBe(3);

@@ -9,6 +9,8 @@ import { TrainingSession } from './handlers/session';
 import { type WorkerStores, openOnce } from './handlers/stores';
 import { type FromWorker, type Reply, type ToWorker, type WorkerRequest, assertNever } from './protocol';
 import { summarizeNetwork } from './summarizeNetwork';
+import { experimentArchive } from '../experiments/pytorchExperiment';
+import { exportSafetensors } from '../train/weightsFile';
 
 /** What the worker is made of; the entry passes the browser's, a test its own. */
 export interface WorkerParts {
@@ -65,9 +67,17 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
       case 'save-model':
         return { type: 'save-model', value: await models.saveFromRun(request) };
       case 'export-model':
-        return { type: 'export-model', value: await models.export(request.modelId) };
+        return { type: 'export-model', value: await models.export(request.modelId, request.format) };
       case 'import-model':
-        return { type: 'import-model', value: await models.import(request.json, request.weights) };
+        return { type: 'import-model', value: await models.import(request.files) };
+      case 'export-experiment': {
+        const { run, datasetId } = request;
+        const [kept, data] = await Promise.all([models.runWeights(run), datasets.experimentData(datasetId)]);
+        const { classes, side, channels } = run.shape;
+        const weights = kept && exportSafetensors(kept.metadata, kept.weights).safetensors;
+        const dataset = { ...(datasetId === undefined ? {} : { id: datasetId }), name: run.datasetName, classes, side, channels };
+        return { type: 'export-experiment', value: experimentArchive({ name: run.name, config: run.config, dataset, data, weights }) };
+      }
       case 'import-dataset': {
         const onProgress = (decoded: number, total: number) => post({ type: 'dataset-progress', decoded, total });
         return { type: 'import-dataset', value: await datasets.import(request.name, request.source, onProgress, device.maxBufferBytes) };

@@ -2,11 +2,13 @@ import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { RunAction } from '../experiments/runHistory';
 import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
-import type { ModelFiles } from '../train/modelFile';
+import type { DownloadFile } from '../domain/file';
 import type { RunStart } from '../experiments/runQueue';
 import {
   type AdapterDescription,
   type FromWorker,
+  type ModelFileFormat,
+  type ModelFromRun,
   type MemoryUse,
   type NetworkSummary,
   type PredictSource,
@@ -47,9 +49,12 @@ export interface TrainingWorker {
   /** Top classes for one image from a run's latest kept weights or a saved model; rejects with a message. */
   predict(source: PredictSource, image: Blob): Promise<PredictionResult>;
   saveModel(run: RunRecord, name: string): Promise<SavedModelInfo>;
-  /** The saved model in tfjs's format, for the page to download. */
-  exportModel(modelId: string): Promise<ModelFiles>;
-  importModel(json: Blob, weights: Blob): Promise<SavedModelInfo>;
+  /** The saved model as one file for the page to download: a tfjs zip, or safetensors under PyTorch's names. */
+  exportModel(modelId: string, format: ModelFileFormat): Promise<DownloadFile>;
+  /** A tfjs zip, a .safetensors file, or a model.json with its .weights.bin. */
+  importModel(files: File[]): Promise<SavedModelInfo>;
+  /** The run as a PyTorch experiment (train.py, config.json, data, its weights when kept), as one zip. */
+  exportExperiment(run: RunRecord, name: string): Promise<DownloadFile>;
   switchBackend(backend: BackendName): void;
   datasetImport: DatasetImportState;
   /** Decodes and stores an image folder or zip in the worker; progress and the outcome arrive in datasetImport. */
@@ -63,6 +68,17 @@ export type DatasetImportState =
   | { status: 'failed'; message: string };
 
 const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
+
+/** A run's latest weights, described as a model saved from them would be. */
+function modelFromRun(run: RunRecord, name: string): ModelFromRun {
+  return {
+    runId: run.id,
+    name,
+    config: run.config,
+    shape: run.dataset ? datasetShape(run.dataset) : FASHION_MNIST_SHAPE,
+    datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
+  };
+}
 
 /** The adapter as one line of the run's record. */
 function adapterLabel(adapter: AdapterDescription | null): string | null {
@@ -266,25 +282,20 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     [request],
   );
   const saveModel = useCallback(
-    (run: RunRecord, name: string) =>
-      request((requests) =>
-        requests.request({
-          type: 'save-model',
-          runId: run.id,
-          name,
-          config: run.config,
-          shape: run.dataset ? datasetShape(run.dataset) : FASHION_MNIST_SHAPE,
-          datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
-        }),
-      ),
+    (run: RunRecord, name: string) => request((requests) => requests.request({ type: 'save-model', ...modelFromRun(run, name) })),
     [request],
   );
   const exportModel = useCallback(
-    (modelId: string) => request((requests) => requests.request({ type: 'export-model', modelId })),
+    (modelId: string, format: ModelFileFormat) => request((requests) => requests.request({ type: 'export-model', modelId, format })),
     [request],
   );
   const importModel = useCallback(
-    (json: Blob, weights: Blob) => request((requests) => requests.request({ type: 'import-model', json, weights })),
+    (files: File[]) => request((requests) => requests.request({ type: 'import-model', files })),
+    [request],
+  );
+  const exportExperiment = useCallback(
+    (run: RunRecord, name: string) =>
+      request((requests) => requests.request({ type: 'export-experiment', run: modelFromRun(run, name), datasetId: run.dataset?.id })),
     [request],
   );
 
@@ -319,6 +330,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     saveModel,
     exportModel,
     importModel,
+    exportExperiment,
     importDataset,
     switchBackend,
   };

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { PlaygroundPage } from './app';
+import { chooseImage, topClasses } from './drawing';
+
+const fixture = (name: string) => new URL(`../scripts/pytorch/fixtures/${name}`, import.meta.url).pathname;
+
+/** train.py's own metrics file (scripts/pytorch/check_export.py --write-fixtures): two gloo processes on the CPU. */
+const metrics = JSON.parse(readFileSync(fixture('metrics.json'), 'utf8')) as {
+  runs: { name: string; adapter: string; config: Record<string, unknown> }[];
+};
+const torchRun = metrics.runs[0]!;
+
+/** The settings of that file's run, in link form, with another seed: the browser trains the same experiment. */
+const SAME_SETTINGS =
+  'bs=64&lr=0.05&epochs=2&train=256&test=64&res=32&width=0.125&seed=5&aux=1&dropout=1&bn=1&opt=momentum&wd=0.0001' +
+  '&sched=cosine&crop=2&flip=1';
+
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The JSON header of a .safetensors file: its length (8 bytes, little-endian), then the header. */
+function safetensorsHeader(bytes: Uint8Array): Record<string, unknown> {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  return JSON.parse(decode(bytes.subarray(8, 8 + length))) as Record<string, unknown>;
+}
+
+test("a browser run goes out as a PyTorch experiment; train.py's metrics and weights come back in", async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await page.goto(`/?${SAME_SETTINGS}&autostart=1`);
+  await app.expectWebGpuReady();
+  await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 480_000 });
+
+  // Out: one zip with train.py, its README, config.json with the run's settings, the data and the run's weights.
+  const downloading = page.waitForEvent('download');
+  await app.latestRun().getByRole('button', { name: 'PyTorch' }).click();
+  const download = await downloading;
+  await expect(app.latestRun().getByTestId('experiment-export-status')).toContainText('unzip it and follow its README');
+  const folder = download.suggestedFilename().replace(/\.zip$/, '');
+  const archive = unzipSync(readFileSync((await download.path())!));
+  const file = (name: string) => archive[`${folder}/${name}`]!;
+  expect(Object.keys(archive).map((path) => path.slice(folder.length + 1)).sort()).toEqual([
+    'README.md',
+    'browser-weights.safetensors',
+    'config.json',
+    'data/t10k-images-idx3-ubyte.gz',
+    'data/t10k-labels-idx1-ubyte.gz',
+    'data/train-images-idx3-ubyte.gz',
+    'data/train-labels-idx1-ubyte.gz',
+    'requirements.txt',
+    'train.py',
+  ]);
+  expect(decode(file('README.md'))).toMatch(/^```sh\npython3 -m pip install -r requirements.txt\ntorchrun .*train\.py\n```/);
+  const experiment = JSON.parse(decode(file('config.json'))) as { config: Record<string, unknown>; dataset: { classes: string[] } };
+  expect(experiment.config).toEqual({ ...torchRun.config, seed: 5 });
+  expect(experiment.dataset.classes).toHaveLength(10);
+  const header = safetensorsHeader(file('browser-weights.safetensors'));
+  expect(header['b1_conv_7x7.conv.weight']).toMatchObject({ dtype: 'F32', shape: [8, 1, 7, 7] });
+  expect(header['aux1.fc.weight']).toMatchObject({ dtype: 'F32' });
+  const { model } = header.__metadata__ as { model: string };
+  expect(JSON.parse(model)).toMatchObject({ epoch: 2, config: { ...torchRun.config, seed: 5 } });
+
+  // Back: train.py's metrics file imports as a run of backend "pytorch", drawn beside the browser run of its settings.
+  const browserRunId = await app.latestRun().getAttribute('data-run-id');
+  await page.getByLabel(/Import runs/).setInputFiles(fixture('metrics.json'));
+  await expect(app.runRows).toHaveCount(2);
+  const imported = app.runRows.and(page.locator('[data-backend="pytorch"]'));
+  await expect(imported).toHaveAttribute('data-status', 'done');
+  await expect(imported).toHaveAttribute('data-epochs-done', '2');
+  await expect(imported.getByRole('cell', { name: 'pytorch', exact: true })).toHaveAttribute('title', torchRun.adapter);
+  await expect(imported.getByRole('button', { name: 'resume' })).toHaveCount(0);
+  await page.locator(`[data-run-id="${browserRunId}"]`).click();
+  await expect(page.getByTestId('loss-chart')).toContainText(`(PyTorch, ${torchRun.adapter})`);
+  await expect(page.getByTestId('accuracy-chart')).toContainText(`(PyTorch, ${torchRun.adapter})`);
+
+  // Back: train.py's weights load as a saved model that predicts.
+  const models = page.getByRole('region', { name: 'Models' });
+  await models.getByLabel(/Load a model/).setInputFiles(fixture('torch-bn-aux.safetensors'));
+  await expect(models.getByTestId('models-status')).toHaveText('Loaded "check_export".');
+  await expect(models.getByTestId('saved-model')).toHaveCount(1);
+  await page.getByLabel('Model to predict with').selectOption({ label: 'saved: check_export' });
+  await chooseImage(page);
+  const ranked = await topClasses(page);
+  expect(ranked.reduce((sum, c) => sum + c.probability, 0)).toBeLessThanOrEqual(1 + 1e-6);
+
+  // A .safetensors file without the playground's metadata is refused, with what it lacks, and nothing is added.
+  const bare = new Uint8Array(16);
+  new DataView(bare.buffer).setBigUint64(0, 8n, true);
+  bare.set(new TextEncoder().encode('{}      '), 8);
+  await models.getByLabel(/Load a model/).setInputFiles({ name: 'bare.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bare) });
+  await expect(models.getByTestId('models-status')).toContainText("lacks GoogLeNet Playground's metadata");
+  await expect(models.getByTestId('saved-model')).toHaveCount(1);
+});
