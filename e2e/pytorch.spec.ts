@@ -60,6 +60,17 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   const { model } = header.__metadata__ as { model: string };
   expect(JSON.parse(model)).toMatchObject({ epoch: 2, config: { ...torchRun.config, seed: 5 } });
 
+  // The settings form exports the same experiment before any run: no weights then.
+  const fromForm = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export as PyTorch experiment' }).click();
+  const formArchive = unzipSync(readFileSync((await (await fromForm).path())!));
+  await expect(page.getByTestId('settings-action-status')).toContainText('unzip it and follow its README');
+  const formFiles = Object.keys(formArchive);
+  expect(formFiles.some((path) => path.endsWith('/train.py'))).toBe(true);
+  expect(formFiles.some((path) => path.endsWith('.safetensors'))).toBe(false);
+  const formConfig = formFiles.find((path) => path.endsWith('/config.json'))!;
+  expect((JSON.parse(decode(formArchive[formConfig]!)) as { config: unknown }).config).toEqual({ ...torchRun.config, seed: 5 });
+
   // Back: train.py's metrics file imports as a run of backend "pytorch", drawn beside the browser run of its settings.
   const browserRunId = await app.latestRun().getAttribute('data-run-id');
   await page.getByLabel(/Import runs/).setInputFiles(fixture('metrics.json'));
@@ -82,6 +93,11 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   await chooseImage(page);
   const ranked = await topClasses(page);
   expect(ranked.reduce((sum, c) => sum + c.probability, 0)).toBeLessThanOrEqual(1 + 1e-6);
+
+  await models.getByRole('button', { name: 'evaluate' }).click();
+  await expect(models.getByTestId('models-status')).toContainText('Evaluated "check_export" on Fashion-MNIST', { timeout: 120_000 });
+  const learned = page.getByRole('region', { name: 'What "check_export" learned' });
+  await expect(learned.getByTestId('confusion-row')).toHaveCount(10);
 
   // A .safetensors file without the playground's metadata is refused, with what it lacks, and nothing is added.
   const bare = new Uint8Array(16);

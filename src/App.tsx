@@ -27,13 +27,14 @@ import { ScaleChooser } from './ui/ScaleChooser';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { useStoredList } from './experiments/useStoredList';
 import { ModelsPanel, type FineTuneChoice } from './ui/ModelsPanel';
-import { type TrainConfig, architectureOf, inputChannels } from './config/trainConfig';
+import { type TrainConfig, architectureOf, describeConfig, inputChannels } from './config/trainConfig';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { PredictPanel } from './ui/PredictPanel';
 import { ClassroomBar } from './ui/ClassroomBar';
 import { type ViewSettings, queryFromView, viewFromQuery } from './ui/classroom';
 import { useClassroomShortcuts } from './ui/useClassroomShortcuts';
 import { useTrainingWorker } from './worker/useTrainingWorker';
+import { downloadBlob } from './ui/download';
 import { datasetRef } from './domain/dataset';
 
 const fromUrl = configFromQuery(window.location.search);
@@ -92,7 +93,7 @@ export function App() {
       if (!next.delete(runId)) next.add(runId);
       return next;
     });
-  const [linkStatus, setLinkStatus] = useState<string | null>(null);
+  const [actionStatus, setActionStatus] = useState<string | null>(null);
   const [view, setView] = useState<ViewSettings>(viewFromUrl.view);
   useEffect(() => {
     document.documentElement.dataset.theme = view.theme;
@@ -184,16 +185,34 @@ export function App() {
 
   const copyLink = async () => {
     if (!validation.ok) {
-      setLinkStatus('Fix the highlighted settings to make a link.');
+      setActionStatus('Fix the highlighted settings to make a link.');
       return;
     }
     const query = queryFromView(view, new URLSearchParams(queryFromConfig(validation.config, true)));
     const url = `${window.location.origin}${window.location.pathname}?${query}`;
     try {
       await navigator.clipboard.writeText(url);
-      setLinkStatus('Link copied: it opens the app and starts this run.');
+      setActionStatus('Link copied: it opens the app and starts this run.');
     } catch {
-      setLinkStatus(url);
+      setActionStatus(url);
+    }
+  };
+
+  const exportExperiment = async () => {
+    if (!validation.ok) {
+      setActionStatus('Fix the highlighted settings to export them.');
+      return;
+    }
+    const { config } = validation;
+    setActionStatus('Packing the PyTorch experiment…');
+    try {
+      const file = await worker.exportExperiment({ name: describeConfig(config), config, dataset: chosenDataset && datasetRef(chosenDataset) });
+      downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+      // A fine-tuning start is not carried over: train.py starts from fresh weights unless given --weights.
+      const note = fineTuneModel ? ` It trains from fresh weights; pass the saved model's .safetensors with --weights to start from it.` : '';
+      setActionStatus(`Downloaded ${file.fileName}: unzip it and follow its README.${note}`);
+    } catch (error) {
+      setActionStatus((error as Error).message);
     }
   };
 
@@ -240,7 +259,8 @@ export function App() {
         onTrain={train}
         onStop={stop}
         onCopyLink={() => void copyLink()}
-        linkStatus={linkStatus}
+        onExportExperiment={() => void exportExperiment()}
+        actionStatus={actionStatus}
       />
       <DatasetPanel
         datasets={datasets}
@@ -252,6 +272,7 @@ export function App() {
       />
       <ModelsPanel
         models={savedModels}
+        datasets={datasets.list}
         shownRun={shownRun}
         worker={worker}
         fineTune={fineTune}
@@ -266,7 +287,7 @@ export function App() {
         </p>
       )}
       <TrainingCharts runs={chartedRuns} references={referenceFile} />
-      <EvaluationPanel run={shownRun} />
+      <EvaluationPanel evaluation={shownRun?.evaluation} />
       <PredictPanel
         runs={history.runs.filter((run) => run.epochs.length > 0)}
         models={savedModels.list}

@@ -117,7 +117,8 @@ def small_experiment(**settings):
 
 def torch_weights(folder):
     """Writes torch-bn-aux.safetensors and .logits.json into `folder`; returns their paths."""
-    experiment = small_experiment(batchNorm=True, auxHeads=True, seed=7)
+    # A small run's subsets, so that the browser test evaluates the loaded model on its 64 test images quickly.
+    experiment = small_experiment(batchNorm=True, auxHeads=True, seed=7, trainSubset=256, testSubset=64)
     model = train.build_model(experiment['config'], 1, len(CLASSES))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     generator = torch.Generator().manual_seed(7)

@@ -4,6 +4,10 @@ import { FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
 import type { DatasetShape } from '../domain/dataset';
+import type { LabelledImages } from '../data/dataset';
+import type { Evaluation } from '../domain/training';
+import { summarizePredictions } from './evaluation';
+import { predictClasses } from './session';
 
 export interface RankedClass {
   classIndex: number;
@@ -52,6 +56,20 @@ export class Predictor {
         .slice(0, TOP_K);
     } finally {
       image.dispose();
+    }
+  }
+
+  /**
+   * The main classifier on the first `count` test images of a dataset stored as `data`: the confusion matrix and
+   * some mistakes, as a run's epoch reports them.
+   */
+  async evaluate(test: LabelledImages, data: DatasetShape, count: number, epoch: number): Promise<Evaluation> {
+    const testSet = new DeviceImageSet(test, count, data);
+    try {
+      const predictions = await predictClasses(this.model, testSet, this.config.batchSize, this.config.resolution, this.channels);
+      return summarizePredictions(epoch, predictions, test, data);
+    } finally {
+      testSet.dispose();
     }
   }
 

@@ -1,19 +1,18 @@
 import { useState } from 'react';
 import { perClassAccuracy } from '../train/evaluation';
 import { Thumbnail } from './Thumbnail';
-import type { RunRecord } from '../domain/run';
+import type { Evaluation } from '../domain/training';
 
 /** Where the latest epoch's mistakes go: a confusion matrix, each class's accuracy, and some misclassified images. */
-export function EvaluationPanel({ run }: { run: RunRecord | undefined }) {
+export function EvaluationPanel({ evaluation, label = 'What the model learned' }: { evaluation: Evaluation | null | undefined; label?: string }) {
   const [normalised, setNormalised] = useState(false);
-  const evaluation = run?.evaluation;
-  if (!run || !evaluation) return null;
+  if (!evaluation) return null;
   const className = (index: number) => evaluation.classes[index] ?? `class ${index}`;
   const accuracy = perClassAccuracy(evaluation.confusion);
   const rowTotals = evaluation.confusion.map((row) => row.reduce((sum, count) => sum + count, 0));
   const largest = Math.max(...evaluation.confusion.flatMap((row, i) => row.map((count) => (normalised ? count / (rowTotals[i] || 1) : count))));
   return (
-    <section className="panel evaluation" aria-label="What the model learned">
+    <section className="panel evaluation" aria-label={label}>
       <div className="chart-header">
         <h2>
           Test images after epoch {evaluation.epoch}{' '}

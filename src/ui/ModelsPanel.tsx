@@ -4,6 +4,10 @@ import type { StoredList } from '../experiments/useStoredList';
 import type { ModelFileFormat } from '../worker/protocol';
 import type { TrainingWorker } from '../worker/useTrainingWorker';
 import { downloadBlob } from './download';
+import { EvaluationPanel } from './EvaluationPanel';
+import { FASHION_MNIST_NAME } from '../data/fashionMnist';
+import type { DatasetInfo } from '../domain/dataset';
+import type { Evaluation } from '../domain/training';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
 import { STAGES, type Stage } from '../domain/transfer';
@@ -18,7 +22,9 @@ interface Props {
   models: StoredList<SavedModelInfo>;
   /** The run on the charts: the one "Save" keeps. */
   shownRun: RunRecord | undefined;
-  worker: Pick<TrainingWorker, 'saveModel' | 'exportModel' | 'importModel'>;
+  /** The imported datasets, where a model trained on one finds its test images. */
+  datasets: readonly DatasetInfo[];
+  worker: Pick<TrainingWorker, 'saveModel' | 'exportModel' | 'importModel' | 'evaluateModel'>;
   fineTune: FineTuneChoice;
   onFineTune(choice: FineTuneChoice): void;
   locked: boolean;
@@ -33,11 +39,23 @@ const DOWNLOADS: readonly { format: ModelFileFormat; label: string; title: strin
   },
 ];
 
+/**
+ * The dataset a model is evaluated on: Fashion-MNIST (no id), or the imported dataset of its name and classes;
+ * null when that dataset is not stored here.
+ */
+function evaluationDataset(model: SavedModelInfo, datasets: readonly DatasetInfo[]): { id: string | undefined } | null {
+  if (model.datasetName === FASHION_MNIST_NAME) return { id: undefined };
+  const sameClasses = (d: DatasetInfo) => d.classes.length === model.classes.length && d.classes.every((c, i) => c === model.classes[i]);
+  const stored = datasets.find((d) => d.name === model.datasetName && sameClasses(d)) ?? datasets.find(sameClasses);
+  return stored ? { id: stored.id } : null;
+}
+
 const FREEZE_LABELS: Record<Stage, string> = { b1: 'b1', b2: 'b1–b2', b3: 'b1–b3', b4: 'b1–b4', b5: 'b1–b5 (only the classifier learns)' };
 
 /** Trained networks kept by name: save one, download it in tfjs's format, load one back, fine-tune from one. */
-export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, locked }: Props) {
+export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFineTune, locked }: Props) {
   const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
+  const [evaluated, setEvaluated] = useState<{ name: string; evaluation: Evaluation } | null>(null);
   const run = shownRun && shownRun.epochs.length > 0 ? shownRun : undefined;
   const act = async (work: () => Promise<string>) => {
     setStatus(null);
@@ -58,6 +76,17 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
       const file = await worker.exportModel(model.id, format);
       downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
       return `Downloaded ${file.fileName}.`;
+    });
+  const evaluate = (model: SavedModelInfo) =>
+    act(async () => {
+      const dataset = evaluationDataset(model, datasets);
+      if (dataset === null) {
+        throw new Error(`"${model.name}" was trained on "${model.datasetName}", which is not imported here: import it to evaluate the model.`);
+      }
+      setStatus({ text: `Evaluating "${model.name}" on the first ${model.config.testSubset} test images of ${model.datasetName}…`, error: false });
+      const evaluation = await worker.evaluateModel(model.id, dataset.id);
+      setEvaluated({ name: model.name, evaluation });
+      return `Evaluated "${model.name}" on ${model.datasetName}: ${(evaluation.accuracy * 100).toFixed(1)} % of the test images correct.`;
     });
   const load = (event: ChangeEvent<HTMLInputElement>) => {
     const files = [...(event.target.files ?? [])];
@@ -114,6 +143,9 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
                   {model.config.resolution}×{model.config.resolution}, width {model.config.width}
                 </td>
                 <td className="row-actions">
+                  <button type="button" className="link" disabled={locked} onClick={() => void evaluate(model)}>
+                    evaluate
+                  </button>
                   {DOWNLOADS.map(({ format, label, title }) => (
                     <button key={format} type="button" className="link" title={title} onClick={() => void download(model, format)}>
                       {label}
@@ -137,6 +169,7 @@ export function ModelsPanel({ models, shownRun, worker, fineTune, onFineTune, lo
           </tbody>
         </table>
       )}
+      {evaluated && <EvaluationPanel evaluation={evaluated.evaluation} label={`What "${evaluated.name}" learned`} />}
       <div className="toolbar">
         <label>
           Start the next run from{' '}

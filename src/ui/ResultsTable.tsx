@@ -7,7 +7,7 @@ import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
 import { formatBytes, formatNumber, formatRate, formatSeconds } from './format';
 import { downloadBlob } from './download';
-import type { DownloadFile } from '../domain/file';
+import type { TrainingWorker } from '../worker/useTrainingWorker';
 import type { RunRecord } from '../domain/run';
 import type { TransferRef } from '../domain/transfer';
 
@@ -23,7 +23,7 @@ interface Props {
   canStart: boolean;
   onResume(run: RunRecord): void;
   /** The run as a PyTorch experiment (train.py, config, data, weights), made by the worker. */
-  exportExperiment(run: RunRecord, name: string): Promise<DownloadFile>;
+  exportExperiment: TrainingWorker['exportExperiment'];
 }
 
 const download = (fileName: string, text: string, type: string) => downloadBlob(fileName, new Blob([text], { type }));
@@ -93,7 +93,7 @@ export function ResultsTable(props: Props) {
   const exportExperiment = async (run: RunRecord) => {
     setExperimentExport({ runId: run.id, text: 'Packing the PyTorch experiment…', error: false });
     try {
-      const file = await props.exportExperiment(run, runLabel(run));
+      const file = await props.exportExperiment({ name: runLabel(run), config: run.config, dataset: run.dataset, runId: run.id });
       downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
       setExperimentExport({ runId: run.id, text: `Downloaded ${file.fileName}: unzip it and follow its README.`, error: false });
     } catch (error) {

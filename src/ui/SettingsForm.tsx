@@ -106,7 +106,10 @@ interface Props {
   onTrain(): void;
   onStop(): void;
   onCopyLink(): void;
-  linkStatus: string | null;
+  /** Downloads these settings as a PyTorch experiment (train.py, config, data). */
+  onExportExperiment(): void;
+  /** What the last link copy or export did, or why it could not. */
+  actionStatus: string | null;
 }
 
 export function SettingsForm(props: Props) {
@@ -213,12 +216,19 @@ export function SettingsForm(props: Props) {
           <button type="button" onClick={props.onCopyLink}>
             Copy link to these settings
           </button>
+          <button type="button" onClick={props.onExportExperiment} title="Download train.py, these settings and the data, to train the same experiment in PyTorch">
+            Export as PyTorch experiment
+          </button>
           {!running && disabledReason !== null && (
             <span id="train-why" className="why">
               {disabledReason}
             </span>
           )}
-          {props.linkStatus && <span className="hint">{props.linkStatus}</span>}
+          {props.actionStatus && (
+            <span className="hint" role="status" data-testid="settings-action-status">
+              {props.actionStatus}
+            </span>
+          )}
         </div>
       </form>
     </section>

@@ -77,6 +77,17 @@ export interface ModelFromRun {
   datasetName: string;
 }
 
+/** Settings to train again in PyTorch: a run's (with its latest weights when it kept some) or the form's. */
+export interface ExperimentExport {
+  name: string;
+  config: TrainConfig;
+  shape: DatasetShape;
+  datasetName: string;
+  /** An imported dataset, whose stored images go into the archive; Fashion-MNIST without. */
+  datasetId?: string;
+  runId?: string;
+}
+
 /** tfjs's layers-model format (one zip, loadable by stock tfjs), or safetensors under PyTorch's names. */
 export type ModelFileFormat = 'tfjs' | 'safetensors';
 
@@ -107,8 +118,10 @@ export type WorkerRequest =
   | { type: 'export-model'; modelId: string; format: ModelFileFormat }
   /** A tfjs zip, a .safetensors file, or a model.json with its .weights.bin. */
   | { type: 'import-model'; files: File[] }
+  /** A saved model's confusion matrix on a dataset's test split: Fashion-MNIST's, or an imported one's. */
+  | { type: 'evaluate-model'; modelId: string; datasetId?: string }
   /** The run as a PyTorch experiment: train.py, config.json, the data and (when kept) its weights, in one zip. */
-  | { type: 'export-experiment'; run: ModelFromRun; datasetId?: string }
+  | { type: 'export-experiment'; experiment: ExperimentExport }
   /** Decodes and stores an image folder or zip, streaming dataset-progress. */
   | { type: 'import-dataset'; name: string; source: ImportSource };
 
@@ -126,6 +139,7 @@ export interface Replies {
   'export-model': DownloadFile;
   'import-model': SavedModelInfo;
   'export-experiment': DownloadFile;
+  'evaluate-model': Evaluation;
   'import-dataset': DatasetInfo;
 }
 

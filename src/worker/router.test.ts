@@ -83,6 +83,7 @@ describe('the worker router', () => {
       { type: 'load-data', dataBaseUrl: 'unused' },
       { type: 'start', ...run },
       { type: 'predict', source: { kind: 'run', runId: 'r', config: TINY }, image: new Blob([]) },
+      { type: 'evaluate-model', modelId: 'm' },
     ] as const) {
       const reply = await ask(request);
       expect(reply).toMatchObject({ type: 'error', message: expect.stringContaining('The worker is not ready') });
@@ -148,8 +149,18 @@ describe('the worker router', () => {
       expect(fromModel.top).toEqual(prediction.top);
     }
 
+    const evaluation = await value({ type: 'evaluate-model', modelId: saved.id });
+    const counted = evaluation.confusion.flat().reduce((sum, n) => sum + n, 0);
+    expect(counted).toBe(TINY.testSubset);
+    expect(evaluation).toMatchObject({ epoch: 2, classes: prediction.classes });
+    const correct = evaluation.confusion.reduce((sum, row, i) => sum + row[i]!, 0);
+    expect(evaluation.accuracy).toBeCloseTo(correct / counted, 10);
+
     const shape = { classes: prediction.classes, side: 28, channels: 1 };
-    const experiment = await value({ type: 'export-experiment', run: { runId: 'run-1', name: 'tiny run', config: TINY, shape, datasetName: 'Fashion-MNIST' } });
+    const experiment = await value({
+      type: 'export-experiment',
+      experiment: { runId: 'run-1', name: 'tiny run', config: TINY, shape, datasetName: 'Fashion-MNIST' },
+    });
     const archive = unzipSync(experiment.bytes);
     expect(experiment.fileName).toBe('tiny-run.zip');
     expect(Object.keys(archive).sort()).toEqual(
@@ -211,9 +222,18 @@ describe('the worker router', () => {
     const prediction = await worker.value({ type: 'predict', source: { kind: 'run', runId: 'on-shapes', config, datasetId: 'shapes' }, image });
     expect(prediction).toMatchObject({ classes: info.classes, side, channels: 1, epoch: 1 });
 
+    const shapesModel = await worker.value({ type: 'save-model', runId: 'on-shapes', name: 'shapes model', config, shape: { classes: info.classes, side, channels: 1 }, datasetName: 'shapes' });
+    expect(await worker.value({ type: 'evaluate-model', modelId: shapesModel.id, datasetId: 'shapes' })).toMatchObject({ epoch: 1, classes: info.classes });
+    expect(await worker.ask({ type: 'evaluate-model', modelId: shapesModel.id })).toMatchObject({
+      type: 'error',
+      message: 'This model knows the classes circle, square, stripes; the dataset to evaluate it on has T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.',
+    });
+
     const shape = { classes: info.classes, side, channels: 1 };
-    const run = { runId: 'on-shapes', name: 'shapes', config, shape, datasetName: 'shapes' };
-    const archive = unzipSync((await worker.value({ type: 'export-experiment', run, datasetId: 'shapes' })).bytes);
+    // From the settings form: no run, so no weights; the imported images go in as IDX.
+    const experiment = { name: 'shapes', config, shape, datasetName: 'shapes', datasetId: 'shapes' };
+    const archive = unzipSync((await worker.value({ type: 'export-experiment', experiment })).bytes);
+    expect(Object.keys(archive).some((path) => path.endsWith('.safetensors'))).toBe(false);
     const trainImages = parseIdx(archive['shapes/data/train-images-idx3-ubyte']!, 'train images', 3);
     expect(trainImages.dims).toEqual([24, side, side]);
     expect([...trainImages.data]).toEqual([...images(24).images]);

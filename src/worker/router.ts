@@ -70,13 +70,20 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
         return { type: 'export-model', value: await models.export(request.modelId, request.format) };
       case 'import-model':
         return { type: 'import-model', value: await models.import(request.files) };
+      case 'evaluate-model':
+        device.ready();
+        return { type: 'evaluate-model', value: await prediction.evaluate(request.modelId, request.datasetId) };
       case 'export-experiment': {
-        const { run, datasetId } = request;
-        const [kept, data] = await Promise.all([models.runWeights(run), datasets.experimentData(datasetId)]);
-        const { classes, side, channels } = run.shape;
+        const { runId, datasetId, ...experiment } = request.experiment;
+        const [kept, data] = await Promise.all([
+          runId === undefined ? null : models.runWeights({ runId, ...experiment }),
+          datasets.experimentData(datasetId),
+        ]);
+        const { classes, side, channels } = experiment.shape;
         const weights = kept && exportSafetensors(kept.metadata, kept.weights).safetensors;
-        const dataset = { ...(datasetId === undefined ? {} : { id: datasetId }), name: run.datasetName, classes, side, channels };
-        return { type: 'export-experiment', value: experimentArchive({ name: run.name, config: run.config, dataset, data, weights }) };
+        const dataset = { ...(datasetId === undefined ? {} : { id: datasetId }), name: experiment.datasetName, classes, side, channels };
+        const { name, config } = experiment;
+        return { type: 'export-experiment', value: experimentArchive({ name, config, dataset, data, weights }) };
       }
       case 'import-dataset': {
         const onProgress = (decoded: number, total: number) => post({ type: 'dataset-progress', decoded, total });

@@ -2,10 +2,13 @@ import { type Dispatch, useCallback, useEffect, useRef, useState } from 'react';
 import type { RunAction } from '../experiments/runHistory';
 import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
+import type { TrainConfig } from '../config/trainConfig';
 import type { DownloadFile } from '../domain/file';
+import type { Evaluation } from '../domain/training';
 import type { RunStart } from '../experiments/runQueue';
 import {
   type AdapterDescription,
+  type ExperimentExport,
   type FromWorker,
   type ModelFileFormat,
   type ModelFromRun,
@@ -19,7 +22,7 @@ import {
 import { WorkerRequests } from './requests';
 import { newRunId } from '../experiments/runHistory';
 import type { BackendName } from '../domain/backend';
-import { type DatasetInfo, datasetShape } from '../domain/dataset';
+import { type DatasetInfo, type DatasetRef, datasetShape } from '../domain/dataset';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
 
@@ -53,12 +56,25 @@ export interface TrainingWorker {
   exportModel(modelId: string, format: ModelFileFormat): Promise<DownloadFile>;
   /** A tfjs zip, a .safetensors file, or a model.json with its .weights.bin. */
   importModel(files: File[]): Promise<SavedModelInfo>;
-  /** The run as a PyTorch experiment (train.py, config.json, data, its weights when kept), as one zip. */
-  exportExperiment(run: RunRecord, name: string): Promise<DownloadFile>;
+  /** A saved model's confusion matrix on the test split of Fashion-MNIST or of the imported dataset given. */
+  evaluateModel(modelId: string, datasetId: string | undefined): Promise<Evaluation>;
+  /**
+   * Settings as a PyTorch experiment (train.py, config.json, the data, a run's latest weights when it names a run
+   * that kept some), as one zip.
+   */
+  exportExperiment(source: ExperimentSource): Promise<DownloadFile>;
   switchBackend(backend: BackendName): void;
   datasetImport: DatasetImportState;
   /** Decodes and stores an image folder or zip in the worker; progress and the outcome arrive in datasetImport. */
   importDataset(name: string, source: ImportSource): void;
+}
+
+/** What the page exports as a PyTorch experiment: a run (its weights go too) or the settings in the form. */
+export interface ExperimentSource {
+  name: string;
+  config: TrainConfig;
+  dataset: DatasetRef | null;
+  runId?: string;
 }
 
 export type DatasetImportState =
@@ -293,9 +309,23 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     (files: File[]) => request((requests) => requests.request({ type: 'import-model', files })),
     [request],
   );
+  const evaluateModel = useCallback(
+    (modelId: string, datasetId: string | undefined) =>
+      request((requests) => requests.request({ type: 'evaluate-model', modelId, ...(datasetId === undefined ? {} : { datasetId }) })),
+    [request],
+  );
   const exportExperiment = useCallback(
-    (run: RunRecord, name: string) =>
-      request((requests) => requests.request({ type: 'export-experiment', run: modelFromRun(run, name), datasetId: run.dataset?.id })),
+    ({ name, config, dataset, runId }: ExperimentSource) => {
+      const experiment: ExperimentExport = {
+        name,
+        config,
+        shape: dataset ? datasetShape(dataset) : FASHION_MNIST_SHAPE,
+        datasetName: dataset?.name ?? FASHION_MNIST_NAME,
+        ...(dataset ? { datasetId: dataset.id } : {}),
+        ...(runId === undefined ? {} : { runId }),
+      };
+      return request((requests) => requests.request({ type: 'export-experiment', experiment }));
+    },
     [request],
   );
 
@@ -331,6 +361,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     exportModel,
     importModel,
     exportExperiment,
+    evaluateModel,
     importDataset,
     switchBackend,
   };

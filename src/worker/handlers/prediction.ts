@@ -1,5 +1,6 @@
 import { FASHION_MNIST_NAME } from '../../data/fashionMnist';
 import type { DatasetShape } from '../../domain/dataset';
+import type { Evaluation } from '../../domain/training';
 import { Predictor } from '../../train/predict';
 import type { DecodeOptions } from '../decodeImage';
 import type { PredictSource, PredictionResult } from '../protocol';
@@ -38,6 +39,20 @@ export class Prediction {
     const top = await predictor.predict(pixels);
     const { classes, side, channels } = choice.shape;
     return { epoch: choice.epoch, top, classes, pixels: [...pixels], side, channels };
+  }
+
+  /** A saved model on the test split of the dataset it names (the first images, as many as its run evaluated). */
+  async evaluate(modelId: string, datasetId: string | undefined): Promise<Evaluation> {
+    const choice = await this.choose({ kind: 'model', modelId });
+    const dataset = await this.datasets.datasetFor(datasetId);
+    const { classes } = choice.shape;
+    if (dataset.classes.length !== classes.length || dataset.classes.some((name, i) => name !== classes[i])) {
+      throw new Error(
+        `This model knows the classes ${classes.join(', ')}; the dataset to evaluate it on has ${dataset.classes.join(', ')}.`,
+      );
+    }
+    const predictor = this.predictorFor(choice);
+    return predictor.evaluate(dataset.test, dataset, Math.min(predictor.config.testSubset, dataset.test.count), choice.epoch);
   }
 
   dispose(): void {
