@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { PlaygroundPage } from './app';
@@ -8,9 +10,9 @@ const fixture = (name: string) => new URL(`../scripts/pytorch/fixtures/${name}`,
 
 /** train.py's own metrics file (scripts/pytorch/check_export.py --write-fixtures): two gloo processes on the CPU. */
 const metrics = JSON.parse(readFileSync(fixture('metrics.json'), 'utf8')) as {
-  runs: { name: string; adapter: string; config: Record<string, unknown> }[];
+  runs: { name: string; adapter: string; config: Record<string, unknown>; epochs: unknown[] }[];
 };
-const torchRun = metrics.runs[0]!;
+const fixtureRun = metrics.runs[0]!;
 
 /** The settings of that file's run, in link form, with another seed: the browser trains the same experiment. */
 const SAME_SETTINGS =
@@ -19,13 +21,24 @@ const SAME_SETTINGS =
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
+/** Debian's PyTorch, as CI installs it (REQUIRE_TORCH=1); elsewhere the PyTorch steps are skipped if it is missing. */
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch']).status === 0;
+
+function runPython(cwd: string, args: string[]): string {
+  const result = spawnSync(PYTHON, args, { cwd, encoding: 'utf8', timeout: 300_000 });
+  expect(result.status, `${args.join(' ')}:\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
 /** The JSON header of a .safetensors file: its length (8 bytes, little-endian), then the header. */
 function safetensorsHeader(bytes: Uint8Array): Record<string, unknown> {
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return JSON.parse(decode(bytes.subarray(8, 8 + length))) as Record<string, unknown>;
 }
 
-test("a browser run goes out as a PyTorch experiment; train.py's metrics and weights come back in", async ({ page }) => {
+test("a browser run goes out as a PyTorch experiment; train.py's metrics and weights come back in", async ({ page }, testInfo) => {
+  expect(hasTorch || process.env.REQUIRE_TORCH !== '1', 'REQUIRE_TORCH=1 but Debian python3-torch is missing').toBe(true);
   const app = new PlaygroundPage(page);
   await page.goto(`/?${SAME_SETTINGS}&autostart=1`);
   await app.expectWebGpuReady();
@@ -50,15 +63,15 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
     'requirements.txt',
     'train.py',
   ]);
-  expect(decode(file('README.md'))).toMatch(/^```sh\npython3 -m pip install -r requirements.txt\ntorchrun .*train\.py\n```/);
+  expect(decode(file('README.md'))).toMatch(/^```sh\npython3 -m venv .*pip install -r requirements.txt\n.*torchrun .*train\.py\n```/);
   const experiment = JSON.parse(decode(file('config.json'))) as { config: Record<string, unknown>; dataset: { classes: string[] } };
-  expect(experiment.config).toEqual({ ...torchRun.config, seed: 5 });
+  expect(experiment.config).toEqual({ ...fixtureRun.config, seed: 5 });
   expect(experiment.dataset.classes).toHaveLength(10);
   const header = safetensorsHeader(file('browser-weights.safetensors'));
   expect(header['b1_conv_7x7.conv.weight']).toMatchObject({ dtype: 'F32', shape: [8, 1, 7, 7] });
   expect(header['aux1.fc.weight']).toMatchObject({ dtype: 'F32' });
   const { model } = header.__metadata__ as { model: string };
-  expect(JSON.parse(model)).toMatchObject({ epoch: 2, config: { ...torchRun.config, seed: 5 } });
+  expect(JSON.parse(model)).toMatchObject({ epoch: 2, config: { ...fixtureRun.config, seed: 5 } });
 
   // The settings form exports the same experiment before any run: no weights then.
   const fromForm = page.waitForEvent('download');
@@ -69,15 +82,35 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   expect(formFiles.some((path) => path.endsWith('/train.py'))).toBe(true);
   expect(formFiles.some((path) => path.endsWith('.safetensors'))).toBe(false);
   const formConfig = formFiles.find((path) => path.endsWith('/config.json'))!;
-  expect((JSON.parse(decode(formArchive[formConfig]!)) as { config: unknown }).config).toEqual({ ...torchRun.config, seed: 5 });
+  expect((JSON.parse(decode(formArchive[formConfig]!)) as { config: unknown }).config).toEqual({ ...fixtureRun.config, seed: 5 });
+
+  // The archive runs in PyTorch: the run's own weights give its test accuracy there, and train.py trains the run again.
+  const folderPath = testInfo.outputPath('experiment');
+  for (const [path, bytes] of Object.entries(archive)) {
+    mkdirSync(dirname(join(folderPath, path)), { recursive: true });
+    writeFileSync(join(folderPath, path), bytes);
+  }
+  let metricsFile = fixture('metrics.json');
+  if (hasTorch) {
+    const cwd = join(folderPath, folder);
+    const evaluated = runPython(cwd, ['train.py', '--device', 'cpu', '--threads', '2', '--weights', 'browser-weights.safetensors', '--evaluate-only']);
+    const pytorchAccuracy = Number(/test accuracy ([\d.]+) on 64 images/.exec(evaluated)?.[1]);
+    const browserAccuracy = Number(await app.latestRun().getAttribute('data-test-acc'));
+    // The logits agree to ~1e-7 (scripts/pytorch/check_export.py): at most a near-tie may flip one of the 64 images.
+    console.log(`the run's weights: test accuracy ${browserAccuracy} in the browser, ${pytorchAccuracy} in train.py`);
+    expect(Math.abs(pytorchAccuracy - browserAccuracy)).toBeLessThanOrEqual(1 / 64 + 1e-9);
+    runPython(cwd, ['train.py', '--device', 'cpu', '--threads', '2', '--out', 'out']);
+    metricsFile = join(cwd, 'out', 'metrics.json');
+  }
+  const torchRun = (JSON.parse(readFileSync(metricsFile, 'utf8')) as typeof metrics).runs[0]!;
 
   // Back: train.py's metrics file imports as a run of backend "pytorch", drawn beside the browser run of its settings.
   const browserRunId = await app.latestRun().getAttribute('data-run-id');
-  await page.getByLabel(/Import runs/).setInputFiles(fixture('metrics.json'));
+  await page.getByLabel(/Import runs/).setInputFiles(metricsFile);
   await expect(app.runRows).toHaveCount(2);
   const imported = app.runRows.and(page.locator('[data-backend="pytorch"]'));
   await expect(imported).toHaveAttribute('data-status', 'done');
-  await expect(imported).toHaveAttribute('data-epochs-done', '2');
+  await expect(imported).toHaveAttribute('data-epochs-done', String(torchRun.epochs.length));
   await expect(imported.getByRole('cell', { name: 'pytorch', exact: true })).toHaveAttribute('title', torchRun.adapter);
   await expect(imported.getByRole('button', { name: 'resume' })).toHaveCount(0);
   await page.locator(`[data-run-id="${browserRunId}"]`).click();

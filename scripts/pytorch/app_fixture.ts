@@ -38,7 +38,7 @@ for (const [name, { config, channels }] of Object.entries(CASES)) {
   const inputShape: [number, number, number, number] = [2, side, side, channels];
   const input = fixtureInput(inputShape, 5);
   const [logits, ...aux] = [network.predict(input)].flat();
-  writeFileSync(`${DIR}/app-${name}.safetensors`, exportSafetensors(metadata, weights).safetensors);
+  writeFileSync(`${DIR}/app-${name}.safetensors`, exportSafetensors(metadata, weights).bytes);
   const expected = { input: [...input.dataSync()], inputShape, logits: [...logits!.dataSync()], aux: aux.map((head) => [...head.dataSync()]) };
   writeFileSync(`${DIR}/app-${name}.logits.json`, JSON.stringify(expected) + '\n');
   console.log(`wrote ${DIR}/app-${name}.safetensors and its logits`);

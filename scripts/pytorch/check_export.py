@@ -209,7 +209,7 @@ SAMPLE_FIELDS = ('epoch', 'batch', 'batchesPerEpoch', 'step', 'examplesSeen', 'e
 
 
 def import_problems(export, config):
-    """What the app's parseExportedRuns / migrateRun (src/experiments/runStore.ts) would refuse or lose."""
+    """What the app's parseExportedRuns / migrateRun (src/experiments/runExchange.ts, runMigration.ts) would refuse or lose."""
     problems = []
     if export.get('format') != 'googlenet-playground-runs' or export.get('version') != 3:
         problems.append('format/version')

@@ -40,7 +40,7 @@ describe('PyTorch names', () => {
     const model = build(options);
     const weights = distinctWeights(model);
     const entries = torchEntries(model);
-    const tensors = toTorchTensors(entries, weights, 17n);
+    const tensors = toTorchTensors(entries, weights);
     expect(entries.filter((e) => e.dtype === 'F32')).toHaveLength(weights.length);
     expect(tensors.size).toBe(entries.length);
     const norms = model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length;

@@ -136,14 +136,14 @@ function torchIndices(layout: TorchLayout, torch: readonly number[]): Int32Array
 }
 
 /**
- * Weights in layerWeights order → PyTorch's tensors by key. `batchesTracked` fills batch norm's step counter
- * (PyTorch uses it only when momentum is None, which train.py's model does not).
+ * Weights in layerWeights order → PyTorch's tensors by key. Batch norm's step counter is written as 0: tfjs keeps
+ * none, and PyTorch reads it only when momentum is None, which train.py's model does not use.
  */
-export function toTorchTensors(entries: readonly TorchEntry[], weights: readonly Float32Array[], batchesTracked = 0n): Map<string, SafeTensor> {
+export function toTorchTensors(entries: readonly TorchEntry[], weights: readonly Float32Array[]): Map<string, SafeTensor> {
   const tensors = new Map<string, SafeTensor>();
   for (const entry of entries) {
     if (entry.weightIndex === null) {
-      tensors.set(entry.key, { dtype: 'I64', shape: entry.shape, data: BigInt64Array.of(batchesTracked) });
+      tensors.set(entry.key, { dtype: 'I64', shape: entry.shape, data: BigInt64Array.of(0n) });
       continue;
     }
     const values = weights[entry.weightIndex];

@@ -29,7 +29,7 @@ function randomWeights(): Float32Array[] {
 
 /** The exported file with its header's metadata or tensors changed. */
 function rewritten(change: (contents: ReturnType<typeof decodeSafetensors>) => void): Uint8Array {
-  const contents = decodeSafetensors(exportSafetensors(metadata, randomWeights()).safetensors);
+  const contents = decodeSafetensors(exportSafetensors(metadata, randomWeights()).bytes);
   change(contents);
   return encodeSafetensors(contents.tensors, contents.metadata);
 }
@@ -39,11 +39,10 @@ describe('.safetensors weights', () => {
     const weights = randomWeights();
     const tensorsBefore = tf.memory().numTensors;
     const files = exportSafetensors(metadata, weights);
-    expect(readSafetensorsModel(files.safetensors)).toEqual({ metadata, weights });
+    expect(readSafetensorsModel(files.bytes)).toEqual({ metadata, weights });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect(files.baseName).toBe('shapes-v1');
-    expect(JSON.parse(files.metadataJson)).toEqual(metadata);
-    const { metadata: header, tensors } = decodeSafetensors(files.safetensors);
+    expect(files.fileName).toBe('shapes-v1.safetensors');
+    const { metadata: header, tensors } = decodeSafetensors(files.bytes);
     expect(header).toEqual({ format: WEIGHTS_FORMAT, version: '1', model: JSON.stringify(metadata) });
     expect(tensors.get('b1_conv_7x7.conv.weight')!.shape).toEqual([4, 3, 7, 7]);
     expect(tensors.get('b1_conv_7x7.bn.num_batches_tracked')).toEqual({ dtype: 'I64', shape: [], data: BigInt64Array.of(0n) });
@@ -63,7 +62,7 @@ describe('.safetensors weights', () => {
   });
 
   it('refuse a damaged file before reading its metadata', () => {
-    const bytes = exportSafetensors(metadata, randomWeights()).safetensors;
+    const bytes = exportSafetensors(metadata, randomWeights()).bytes;
     expect(() => readSafetensorsModel(bytes.subarray(0, bytes.length - 4))).toThrow(/past the .*-byte data section/);
   });
 });

@@ -1,3 +1,4 @@
+import type { DownloadFile } from '../domain/file';
 import { buildRunNetwork } from '../model/googlenet';
 import { decodeSafetensors, encodeSafetensors } from '../model/safetensors';
 import { type TorchEntry, fromTorchTensors, toTorchTensors, torchEntries } from '../model/torchNames';
@@ -10,13 +11,6 @@ import { type ModelMetadata, downloadBaseName, readModelMetadata } from './model
 export const WEIGHTS_FORMAT = 'googlenet-playground-weights';
 export const WEIGHTS_VERSION = '1';
 
-export interface WeightsFiles {
-  safetensors: Uint8Array;
-  /** The same ModelMetadata as in the header, readable without a safetensors reader. */
-  metadataJson: string;
-  baseName: string;
-}
-
 function entriesOf(metadata: ModelMetadata): TorchEntry[] {
   const model = buildRunNetwork(metadata.config, { classCount: metadata.classes.length, channels: metadata.channels });
   try {
@@ -27,14 +21,10 @@ function entriesOf(metadata: ModelMetadata): TorchEntry[] {
 }
 
 /** Weights in layerWeights order → a .safetensors file (batch norm's step counters written as 0). */
-export function exportSafetensors(metadata: ModelMetadata, weights: Float32Array[]): WeightsFiles {
+export function exportSafetensors(metadata: ModelMetadata, weights: Float32Array[]): DownloadFile {
   const tensors = toTorchTensors(entriesOf(metadata), weights);
   const header = { format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, model: JSON.stringify(metadata) };
-  return {
-    safetensors: encodeSafetensors(tensors, header),
-    metadataJson: JSON.stringify(metadata, null, 2) + '\n',
-    baseName: downloadBaseName(metadata),
-  };
+  return { fileName: `${downloadBaseName(metadata)}.safetensors`, bytes: encodeSafetensors(tensors, header) };
 }
 
 const MISSING_METADATA =

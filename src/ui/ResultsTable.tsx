@@ -93,7 +93,8 @@ export function ResultsTable(props: Props) {
   const exportExperiment = async (run: RunRecord) => {
     setExperimentExport({ runId: run.id, text: 'Packing the PyTorch experiment…', error: false });
     try {
-      const file = await props.exportExperiment({ name: runLabel(run), config: run.config, dataset: run.dataset, runId: run.id });
+      const { config, dataset, startedFrom } = run;
+      const file = await props.exportExperiment({ name: runLabel(run), config, dataset, runId: run.id, inputChannels: startedFrom?.inputChannels });
       downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
       setExperimentExport({ runId: run.id, text: `Downloaded ${file.fileName}: unzip it and follow its README.`, error: false });
     } catch (error) {

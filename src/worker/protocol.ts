@@ -75,6 +75,8 @@ export interface ModelFromRun {
   config: TrainConfig;
   shape: DatasetShape;
   datasetName: string;
+  /** A fine-tuned run's network keeps its source's input channels, which may differ from its dataset's. */
+  inputChannels?: number;
 }
 
 /** Settings to train again in PyTorch: a run's (with its latest weights when it kept some) or the form's. */
@@ -86,6 +88,7 @@ export interface ExperimentExport {
   /** An imported dataset, whose stored images go into the archive; Fashion-MNIST without. */
   datasetId?: string;
   runId?: string;
+  inputChannels?: number;
 }
 
 /** tfjs's layers-model format (one zip, loadable by stock tfjs), or safetensors under PyTorch's names. */

@@ -241,11 +241,40 @@ describe('the worker router', () => {
     expect(JSON.parse(new TextDecoder().decode(archive['shapes/config.json']!)).dataset).toMatchObject({ name: 'shapes', classes: info.classes, side });
   });
 
+  it('a model fine-tuned from an RGB source keeps its three input channels when saved, exported and used', async () => {
+    const worker = await readyWorker();
+    const side = 16;
+    const rgb = (count: number) => ({
+      count,
+      images: Uint8Array.from({ length: count * side * side * 3 }, (_, i) => (i * 53) % 256),
+      labels: Uint8Array.from({ length: count }, (_, i) => i % 2),
+    });
+    const info = { id: 'rgb', name: 'rgb', classes: ['red', 'blue'], side, channels: 3, trainCounts: [8, 8], valCounts: [2, 2], splitMade: false, skipped: [], thumbnails: [], createdAt: 0 };
+    await (await worker.stores.datasets()).save(info, { train: rgb(16), test: rgb(4) });
+    const config = { ...TINY, epochs: 1, trainSubset: 16, testSubset: 4 };
+    await worker.value({ type: 'start', runId: 'on-rgb', config, datasetId: 'rgb' });
+    const source = await worker.value({ type: 'save-model', runId: 'on-rgb', name: 'rgb model', config, shape: { classes: info.classes, side, channels: 3 }, datasetName: 'rgb' });
+
+    await worker.value({ type: 'start', runId: 'tuned', config: { ...TINY, epochs: 1 }, transfer: { modelId: source.id, freezeThrough: null, inputChannels: 3 } });
+    const fashion = { classes: [...'0123456789'], side: 28, channels: 1 };
+    const run = { runId: 'tuned', name: 'tuned', config: { ...TINY, epochs: 1 }, shape: fashion, datasetName: 'Fashion-MNIST', inputChannels: 3 };
+    const tuned = await worker.value({ type: 'save-model', ...run });
+    expect(tuned.channels).toBe(3);
+    // The test's decoder passes pixels through: an RGB image, as the browser's decodes one for a 3-channel network.
+    const image = new Blob([Uint8Array.from({ length: 28 * 28 * 3 }, (_, i) => i % 256)]);
+    const prediction = await worker.value({ type: 'predict', source: { kind: 'model', modelId: tuned.id }, image });
+    expect(prediction.top).toHaveLength(3);
+    const archive = unzipSync((await worker.value({ type: 'export-experiment', experiment: run })).bytes);
+    const weights = readSafetensorsModel(archive['tuned/browser-weights.safetensors']!);
+    expect(weights.metadata).toMatchObject({ channels: 3, classes: fashion.classes });
+  });
+
   it('a worker that dies mid-request: the page rejects every request it had sent, and no answer comes late', async () => {
     // Stores that never open: every request that needs one stays pending, as in a worker that is about to crash.
     const never = () => new Promise<never>(() => {});
     const stuck: WorkerStores = { checkpoints: never, datasets: never, models: never };
     const worker = testWorker({ stores: stuck });
+    await worker.value({ type: 'init', backend: 'cpu' });
     const requests = new WorkerRequests((message) => void worker.answer(message));
     const pending = [
       requests.request({ type: 'export-model', modelId: 'm', format: 'safetensors' }),

@@ -2,6 +2,7 @@ import type { ByteSource } from '../data/fashionMnist';
 import type { BackendName } from '../domain/backend';
 import type { BackendSetup } from './backend';
 import { Datasets } from './handlers/datasets';
+import { exportExperiment } from './handlers/experiments';
 import { DeviceSlot } from './handlers/device';
 import { Models } from './handlers/models';
 import { type ImageDecoder, Prediction } from './handlers/prediction';
@@ -9,8 +10,6 @@ import { TrainingSession } from './handlers/session';
 import { type WorkerStores, openOnce } from './handlers/stores';
 import { type FromWorker, type Reply, type ToWorker, type WorkerRequest, assertNever } from './protocol';
 import { summarizeNetwork } from './summarizeNetwork';
-import { experimentArchive } from '../experiments/pytorchExperiment';
-import { exportSafetensors } from '../train/weightsFile';
 
 /** What the worker is made of; the entry passes the browser's, a test its own. */
 export interface WorkerParts {
@@ -66,25 +65,19 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
         return { type: 'predict', value: await prediction.predict(request.source, request.image) };
       case 'save-model':
         return { type: 'save-model', value: await models.saveFromRun(request) };
+      // Reading and writing weights builds the network in tfjs, which must be the backend the page chose.
       case 'export-model':
+        device.ready();
         return { type: 'export-model', value: await models.export(request.modelId, request.format) };
       case 'import-model':
+        device.ready();
         return { type: 'import-model', value: await models.import(request.files) };
       case 'evaluate-model':
         device.ready();
         return { type: 'evaluate-model', value: await prediction.evaluate(request.modelId, request.datasetId) };
-      case 'export-experiment': {
-        const { runId, datasetId, ...experiment } = request.experiment;
-        const [kept, data] = await Promise.all([
-          runId === undefined ? null : models.runWeights({ runId, ...experiment }),
-          datasets.experimentData(datasetId),
-        ]);
-        const { classes, side, channels } = experiment.shape;
-        const weights = kept && exportSafetensors(kept.metadata, kept.weights).safetensors;
-        const dataset = { ...(datasetId === undefined ? {} : { id: datasetId }), name: experiment.datasetName, classes, side, channels };
-        const { name, config } = experiment;
-        return { type: 'export-experiment', value: experimentArchive({ name, config, dataset, data, weights }) };
-      }
+      case 'export-experiment':
+        device.ready();
+        return { type: 'export-experiment', value: await exportExperiment(request.experiment, models, datasets) };
       case 'import-dataset': {
         const onProgress = (decoded: number, total: number) => post({ type: 'dataset-progress', decoded, total });
         return { type: 'import-dataset', value: await datasets.import(request.name, request.source, onProgress, device.maxBufferBytes) };

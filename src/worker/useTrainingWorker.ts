@@ -75,6 +75,8 @@ export interface ExperimentSource {
   config: TrainConfig;
   dataset: DatasetRef | null;
   runId?: string;
+  /** A fine-tuned run's network input channels (its source's). */
+  inputChannels?: number;
 }
 
 export type DatasetImportState =
@@ -93,6 +95,7 @@ function modelFromRun(run: RunRecord, name: string): ModelFromRun {
     config: run.config,
     shape: run.dataset ? datasetShape(run.dataset) : FASHION_MNIST_SHAPE,
     datasetName: run.dataset?.name ?? FASHION_MNIST_NAME,
+    ...(run.startedFrom ? { inputChannels: run.startedFrom.inputChannels } : {}),
   };
 }
 
@@ -315,7 +318,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     [request],
   );
   const exportExperiment = useCallback(
-    ({ name, config, dataset, runId }: ExperimentSource) => {
+    ({ name, config, dataset, runId, inputChannels }: ExperimentSource) => {
       const experiment: ExperimentExport = {
         name,
         config,
@@ -323,6 +326,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
         datasetName: dataset?.name ?? FASHION_MNIST_NAME,
         ...(dataset ? { datasetId: dataset.id } : {}),
         ...(runId === undefined ? {} : { runId }),
+        ...(inputChannels === undefined ? {} : { inputChannels }),
       };
       return request((requests) => requests.request({ type: 'export-experiment', experiment }));
     },

@@ -41,13 +41,14 @@ export class Models {
   async runWeights(run: ModelFromRun): Promise<{ metadata: ModelMetadata; weights: Float32Array[] } | null> {
     const checkpoint = await (await this.checkpoints()).load(run.runId);
     if (checkpoint === undefined) return null;
-    const { classes, side, channels } = run.shape;
+    const { classes, side } = run.shape;
     const metadata: ModelMetadata = {
       name: run.name,
       config: run.config,
       classes: [...classes],
       side,
-      channels,
+      // What the saved network is built with: a fine-tuned run's input channels, else its dataset's.
+      channels: run.inputChannels ?? run.shape.channels,
       datasetName: run.datasetName,
       epoch: checkpoint.epoch,
     };
@@ -65,9 +66,7 @@ export class Models {
   async export(modelId: string, format: ModelFileFormat): Promise<DownloadFile> {
     const { info, weights } = await this.load(modelId);
     const { id: _id, createdAt: _created, fromRunId: _run, ...metadata } = info;
-    if (format === 'tfjs') return exportModelZip(metadata, weights);
-    const files = exportSafetensors(metadata, weights);
-    return { fileName: `${files.baseName}.safetensors`, bytes: files.safetensors };
+    return format === 'tfjs' ? exportModelZip(metadata, weights) : exportSafetensors(metadata, weights);
   }
 
   async import(files: File[]): Promise<SavedModelInfo> {
