@@ -38,7 +38,7 @@ test('run history survives a reload, and export → delete → import gives iden
   await page.reload();
   await expect(page.getByText('No runs yet.')).toBeVisible();
 
-  await page.getByLabel('Import runs (JSON)').setInputFiles(exported);
+  await page.getByLabel(/Import runs/).setInputFiles(exported);
   await expect(app.runRows).toHaveCount(1);
   await expect(app.latestRun()).toContainText('tiny baseline');
   expect(await rowFigures(app.latestRun())).toEqual(original);
@@ -52,13 +52,13 @@ test('importing a corrupt file shows an error and leaves the history unchanged',
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   const before = await rowFigures(app.latestRun());
 
-  await page.getByLabel('Import runs (JSON)').setInputFiles({
+  await page.getByLabel(/Import runs/).setInputFiles({
     name: 'runs.json',
     mimeType: 'application/json',
     buffer: Buffer.from('{"format": "googlenet-playground-runs", "runs": [{"id": 7}]}'),
   });
   await expect(page.getByTestId('import-error')).toHaveText('Run 1 in this file is damaged or incomplete; nothing was imported.');
-  await page.getByLabel('Import runs (JSON)').setInputFiles({ name: 'photo.json', mimeType: 'application/json', buffer: Buffer.from('\u0089PNG') });
+  await page.getByLabel(/Import runs/).setInputFiles({ name: 'photo.json', mimeType: 'application/json', buffer: Buffer.from('\u0089PNG') });
   await expect(page.getByTestId('import-error')).toContainText('not JSON');
   await expect(app.runRows).toHaveCount(1);
   expect(await rowFigures(app.latestRun())).toEqual(before);

@@ -26,7 +26,7 @@ function exportedRun(id: string, config: TrainConfig, epochs: [number, number][]
 }
 
 async function importRuns(page: Page, runs: ReturnType<typeof exportedRun>[]): Promise<void> {
-  await page.getByLabel('Import runs (JSON)').setInputFiles({
+  await page.getByLabel(/Import runs/).setInputFiles({
     name: 'runs.json',
     mimeType: 'application/json',
     buffer: Buffer.from(JSON.stringify({ format: 'googlenet-playground-runs', version: 3, runs })),

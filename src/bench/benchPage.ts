@@ -1,11 +1,14 @@
 import type { TrainConfig } from '../config/trainConfig';
 import type { BenchCase, BenchRow } from './benchmark';
+import type { ProfileRow } from './profile';
+import type { BackendName } from '../domain/backend';
 import type { FromBenchWorker, ReproductionNote, ToBenchWorker } from './protocol';
 import type { EpochReport } from '../domain/training';
 
 declare global {
   interface Window {
     runBenchmark(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<void>;
+    runProfile(cases: BenchCase[], backend: BackendName, onRow: (row: ProfileRow) => void): Promise<void>;
     runReproduction(config: TrainConfig, onEpoch: (report: EpochReport) => void, onNote: (note: ReproductionNote) => void): Promise<void>;
   }
 }
@@ -32,8 +35,13 @@ window.runBenchmark = (cases, onRow) =>
     if (reply.type === 'row') onRow(reply.row);
   });
 
+window.runProfile = (cases, backend, onRow) =>
+  inWorker({ type: 'profile', cases, backend, dataBaseUrl }, (reply) => {
+    if (reply.type === 'profile') onRow(reply.row);
+  });
+
 window.runReproduction = (config, onEpoch, onNote) =>
   inWorker({ type: 'reproduce', config, dataBaseUrl }, (reply) => {
     if (reply.type === 'epoch') onEpoch(reply.report);
-    else if (reply.type !== 'row') onNote(reply);
+    else if (reply.type !== 'row' && reply.type !== 'profile') onNote(reply);
   });

@@ -3,6 +3,7 @@ import { setUpBackend } from '../worker/backend';
 import { assertNever } from '../worker/protocol';
 import { benchmarkCase } from './benchmark';
 import { adapterLabel, createProbes } from './probes';
+import { profileCase } from './profile';
 import type { FromBenchWorker, ToBenchWorker } from './protocol';
 import { trainForReproduction } from './reproduceRun';
 
@@ -20,6 +21,15 @@ async function handle(request: ToBenchWorker): Promise<void> {
       const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
       for (const benchCase of request.cases) {
         scope.postMessage({ type: 'row', row: await benchmarkCase(benchCase, data, probes) });
+      }
+      return;
+    }
+    case 'profile': {
+      const probes = await createProbes('chromium', request.backend);
+      if ('error' in probes) throw new Error(probes.error);
+      const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
+      for (const benchCase of request.cases) {
+        scope.postMessage({ type: 'profile', row: await profileCase(benchCase, data, probes) });
       }
       return;
     }

@@ -35,6 +35,23 @@ describe('npm run bench', () => {
     }
   });
 
+  it('profiles one training step on wasm in Node: every convolution pass appears, custom-gradient scopes do not', async () => {
+    const result = await bench('--profile', '--runtime', 'node', '--backend', 'wasm', '--models', 'classroom', '--batches', '2', '--steps', '1');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^node · wasm \(WebAssembly · .+\) · classroom 32px w0\.25 BN, batch 2$/m);
+    for (const kernel of ['FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'FusedBatchNorm']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+[\\d.]+ %\\s+[\\d.]+\\s+\\d+  ${kernel} \\(`, 'm'));
+    }
+    expect(result.stdout).toMatch(/^custom-gradient scopes left out of the sums .*fusedConv2d__op/m);
+    expect(result.stdout).not.toMatch(/^\s+[\d.]+ %\s+[\d.]+\s+\d+  fusedConv2d__op/m);
+  });
+
+  it('refuses a backend it cannot profile', async () => {
+    const result = await bench('--profile', '--runtime', 'node', '--backend', 'webgl');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('bench: --profile measures webgpu, wasm, cpu, not "webgl"');
+  });
+
   it('refuses bad arguments with a message', async () => {
     const result = await bench('--batches', '0,x');
     expect(result.code).toBe(1);

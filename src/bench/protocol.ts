@@ -1,15 +1,19 @@
 import type { TrainConfig } from '../config/trainConfig';
 import type { BenchCase, BenchRow } from './benchmark';
+import type { ProfileRow } from './profile';
+import type { BackendName } from '../domain/backend';
 import type { BatchLossSample, EpochReport } from '../domain/training';
 
 /** Messages between the benchmark page and its worker; types only, imported by both sides. */
 
 export type ToBenchWorker =
   | { type: 'benchmark'; cases: BenchCase[]; dataBaseUrl: string }
+  | { type: 'profile'; cases: BenchCase[]; backend: BackendName; dataBaseUrl: string }
   | { type: 'reproduce'; config: TrainConfig; dataBaseUrl: string };
 
 export type FromBenchWorker =
   | { type: 'row'; row: BenchRow }
+  | { type: 'profile'; row: ProfileRow }
   /** The backend a reproduction trains on, in words (adapter vendor · architecture · description). */
   | { type: 'backend'; adapter: string }
   | { type: 'warmup'; seconds: number }
