@@ -14,7 +14,8 @@ export interface BenchCase {
   steps: number;
 }
 
-export interface BenchRow {
+/** What a measured step ran on and with: the columns every benchmark row starts with. */
+export interface StepSubject {
   runtime: string;
   backend: string;
   adapter: string;
@@ -22,6 +23,9 @@ export interface BenchRow {
   resolution: number;
   width: number;
   batch: number;
+}
+
+export interface BenchRow extends StepSubject {
   steps: number;
   examplesPerSecond: number;
   /** The same steps driven by the app's training loop (live loss reads, fences, yields): its overhead shows here. */

@@ -2,18 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
 import { TrainingSession } from '../train/session';
-import type { BenchCase, BenchProbes } from './benchmark';
+import type { BenchCase, BenchProbes, StepSubject } from './benchmark';
 import { type KernelRecord, type StepProfile, aggregateKernels, medianStep } from './kernelProfile';
 
-export interface ProfileRow {
-  runtime: string;
-  backend: string;
-  adapter: string;
-  label: string;
-  resolution: number;
-  width: number;
+export interface ProfileRow extends StepSubject {
   batchNorm: boolean;
-  batch: number;
   /** How tfjs timed each kernel on this backend. */
   timing: string;
   profiledSteps: number;
