@@ -933,6 +933,9 @@ def run(args, experiment, processes):
         predictions = predict(session.network, session.test_set, session.config, session.channels, processes)
         accuracy = (predictions == session.test_set.labels).sum().item() / session.test_set.count
         print0(processes, f'test accuracy {accuracy:.4f} on {session.test_set.count} images ({args.weights})')
+        # The app's confusion matrix summed by column: how many images each class was predicted for.
+        per_class = torch.bincount(predictions.cpu(), minlength=len(session.experiment['dataset']['classes'])).tolist()
+        print0(processes, f'predicted per class {json.dumps(per_class)}')
         return 0
     session.write_metrics(session.train())
     weights = f'; {session.out}/weights.safetensors loads in its Models panel' if session.record['epochs'] else ''
