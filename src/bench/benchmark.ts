@@ -58,7 +58,21 @@ export interface BenchProbes {
   bytesInUse(): number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Where and on what a case's steps ran: the columns every benchmark row starts with. */
+export function stepSubject(probes: BenchProbes, benchCase: BenchCase): StepSubject {
+  const { config } = benchCase;
+  return {
+    runtime: probes.runtime,
+    backend: probes.backend,
+    adapter: probes.adapter,
+    label: benchCase.label,
+    resolution: config.resolution,
+    width: config.width,
+    batch: config.batchSize,
+  };
+}
 
 function macsPerExample(config: TrainConfig): number {
   const model = buildRunNetwork(config);
@@ -107,13 +121,7 @@ export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, pr
     const msPerStep = median(times);
     const examplesPerSecond = (config.batchSize * 1000) / msPerStep;
     measured = {
-      runtime: probes.runtime,
-      backend: probes.backend,
-      adapter: probes.adapter,
-      label: benchCase.label,
-      resolution: config.resolution,
-      width: config.width,
-      batch: config.batchSize,
+      ...stepSubject(probes, benchCase),
       steps: benchCase.steps,
       examplesPerSecond,
       msPerStep,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
 import { TrainingSession } from '../train/session';
-import type { BenchCase, BenchProbes, StepSubject } from './benchmark';
+import { type BenchCase, type BenchProbes, type StepSubject, median, stepSubject } from './benchmark';
 import { type KernelRecord, type StepProfile, aggregateKernels, medianStep } from './kernelProfile';
 
 export interface ProfileRow extends StepSubject {
@@ -18,7 +18,6 @@ export interface ProfileRow extends StepSubject {
   step: StepProfile;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * cpu and wasm run each kernel to completion before returning, so tfjs's timer (the wall clock around the call, no
@@ -73,14 +72,8 @@ export async function profileCase(benchCase: BenchCase, data: ImageDataset, prob
     const chosen = medianStep(profiled.map((p) => p.step));
     if (chosen.totalMs === 0) throw new Error(`${probes.backend} reported zero time for every kernel (no timestamp queries on this adapter?).`);
     return {
-      runtime: probes.runtime,
-      backend: probes.backend,
-      adapter: probes.adapter,
-      label: benchCase.label,
-      resolution: config.resolution,
-      width: config.width,
+      ...stepSubject(probes, benchCase),
       batchNorm: config.batchNorm,
-      batch: config.batchSize,
       timing: timingMethod(probes.backend),
       profiledSteps: benchCase.steps,
       stepMs: median(wall),

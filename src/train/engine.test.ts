@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type TrainConfig } from '../config/trainConfig';
+import type { TrainConfig } from '../config/trainConfig';
+import { TINY_RUN as TINY } from './tinyRun';
 import type { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashionMnist';
 import { buildRunNetwork, loadLayerWeights } from '../model/googlenet';
@@ -17,17 +18,6 @@ beforeAll(async () => {
   data = await loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dir))));
 });
 
-/** Small enough for the pure-JS cpu backend: a few seconds per epoch. */
-const TINY: TrainConfig = {
-  ...DEFAULT_CONFIG,
-  batchSize: 16,
-  learningRate: 0.05,
-  epochs: 2,
-  trainSubset: 64,
-  testSubset: 32,
-  resolution: 16,
-  width: 0.0625,
-};
 
 /** One call of the loop with live samples off, as a checkpointed or raced run makes it. */
 const trainQuietly = (job: Pick<TrainingJob, 'config' | 'resume' | 'untilEpoch' | 'onCheckpoint'> & {

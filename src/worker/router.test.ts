@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { unzipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type TrainConfig, networkShape } from '../config/trainConfig';
+import { type TrainConfig, networkShape } from '../config/trainConfig';
+import { TINY_RUN } from '../train/tinyRun';
 import type { ByteSource } from '../data/fashionMnist';
 import { parseIdx } from '../data/idx';
 import { readSafetensorsModel } from '../train/weightsFile';
@@ -15,18 +16,7 @@ import { type WorkerParts, createRouter } from './router';
 const dataDir = new URL('../../public/data/fashion-mnist/', import.meta.url);
 const files: ByteSource = async (name) => new Uint8Array(await readFile(new URL(name, dataDir)));
 
-/** Small enough for the pure-JS cpu backend: a few seconds per epoch. */
-const TINY: TrainConfig = {
-  ...DEFAULT_CONFIG,
-  batchSize: 16,
-  learningRate: 0.05,
-  epochs: 2,
-  trainSubset: 64,
-  testSubset: 32,
-  resolution: 16,
-  width: 0.0625,
-  seed: 5,
-};
+const TINY: TrainConfig = { ...TINY_RUN, seed: 5 };
 
 let databases = 0;
 
