@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectureOf } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom } from '../data/random';
-import { buildRunNetwork } from '../model/googlenet';
+import { PoolPadding, buildRunNetwork } from '../model/googlenet';
 import { TrainingSession } from './session';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset } from './gradientTestCases';
@@ -43,16 +43,47 @@ interface TileCase {
   reps: Shape4;
 }
 
+/**
+ * A max pool over `values` (ReLU-like ties by default); `frame` pads them as the model's PoolPadding layer does, so
+ * that the border the stride-2 pools see holds −3e38.
+ */
+interface PoolCase {
+  layer: string;
+  x: Shape4;
+  filterSize: number;
+  strides: number;
+  pad: 'same' | 'valid' | number;
+  frame?: [[number, number], [number, number]];
+  dimRoundingMode?: 'ceil' | 'floor' | 'round';
+  values?: (size: number, seed: number) => Float32Array;
+}
+
 /** The layers of every variant whose gradients use the kernels, as the model builder makes them (one per shape). */
-function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCase[] } {
+function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCase[]; pools: PoolCase[] } {
   const convs = new Map<string, ConvCase>();
   const matMuls = new Map<string, MatMulCase>();
   const tiles = new Map<string, TileCase>();
+  const pools = new Map<string, PoolCase>();
   for (const [variant, architecture] of Object.entries(VARIANTS)) {
     const config = { ...DEFAULT_CONFIG, ...architecture, resolution: 32, width: 0.25 };
     const model = buildRunNetwork({ ...config, ...architectureOf(config) });
     for (const layer of model.layers) {
       const kind = layer.getClassName();
+      if (kind === 'MaxPooling2D') {
+        const [, h, w, c] = (layer.input as tf.SymbolicTensor).shape as [null, number, number, number];
+        const settings = layer.getConfig();
+        const [strides] = settings.strides as [number, number];
+        const [filterSize] = settings.poolSize as [number, number];
+        const padding = layer.inboundNodes[0]?.inboundLayers[0];
+        const frame = padding instanceof PoolPadding ? (padding.getConfig().padding as PoolCase['frame']) : undefined;
+        const [top, bottom] = frame?.[0] ?? [0, 0];
+        const [left, right] = frame?.[1] ?? [0, 0];
+        const x: Shape4 = [BATCH, h - top - bottom, w - left - right, c];
+        const key = JSON.stringify([x, frame, filterSize, strides, settings.padding]);
+        const pad = settings.padding as 'same' | 'valid';
+        if (!pools.has(key)) pools.set(key, { layer: `${variant}: ${layer.name}`, x, filterSize, strides, pad, frame });
+        continue;
+      }
       if (kind !== 'Conv2D' && kind !== 'Dense' && kind !== 'BatchNormalization') continue;
       const [, ...inShape] = (layer.input as tf.SymbolicTensor).shape;
       const settings = layer.getConfig();
@@ -81,7 +112,7 @@ function layerCases(): { convs: ConvCase[]; matMuls: MatMulCase[]; tiles: TileCa
     }
     model.dispose();
   }
-  return { convs: [...convs.values()], matMuls: [...matMuls.values()], tiles: [...tiles.values()] };
+  return { convs: [...convs.values()], matMuls: [...matMuls.values()], tiles: [...tiles.values()], pools: [...pools.values()] };
 }
 
 function randomValues(size: number, seed: number): Float32Array {
@@ -117,6 +148,50 @@ function matMul(c: MatMulCase, seed: number): Float32Array {
   });
 }
 
+/** ReLU outputs on a coarse grid: most windows hold a tie, many only zeros. */
+function tiedValues(size: number, seed: number): Float32Array {
+  return randomValues(size, seed).map((v) => Math.max(0, Math.round(4 * v) / 4));
+}
+
+/** Pool cases no model layer has but the kernel must get right. */
+const POOL_EDGE_CASES: PoolCase[] = [
+  { layer: 'all zeros, 3×3/1 same', x: [2, 5, 6, 3], filterSize: 3, strides: 1, pad: 'same', values: (size) => new Float32Array(size) },
+  { layer: 'all zeros, 3×3/2 valid', x: [2, 7, 7, 4], filterSize: 3, strides: 2, pad: 'valid', values: (size) => new Float32Array(size) },
+  { layer: 'odd sizes, 3×3/2 same (TF pads bottom-right)', x: [3, 7, 5, 5], filterSize: 3, strides: 2, pad: 'same' },
+  { layer: 'odd sizes, 2×2/1 same', x: [1, 5, 3, 7], filterSize: 2, strides: 1, pad: 'same' },
+  { layer: '5×5/3 explicit pad, ceil rounding', x: [2, 11, 10, 3], filterSize: 5, strides: 3, pad: 1, dimRoundingMode: 'ceil' },
+  { layer: '3×3/1 same on a 1×1 image', x: [2, 1, 1, 9], filterSize: 3, strides: 1, pad: 'same' },
+  {
+    layer: '−∞ and NaN cells',
+    x: [1, 4, 4, 2],
+    filterSize: 3,
+    strides: 1,
+    pad: 'valid',
+    values: (size, seed) => tiedValues(size, seed).map((v, i) => (i % 7 === 0 ? NaN : i % 3 === 0 || i < 8 ? -Infinity : v)),
+  },
+];
+
+/** The input gradient of one max pool, through the MaxPoolGrad the active backend has registered. */
+function maxPoolGrad(c: PoolCase, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const values = (c.values ?? tiedValues)(sizeOf(c.x), seed);
+    const inner = tf.tensor4d(values, c.x);
+    const x = c.frame === undefined ? inner : tf.pad(inner, [[0, 0], ...c.frame, [0, 0]], -3e38);
+    const y = tf.maxPool(x, c.filterSize, c.strides, c.pad, c.dimRoundingMode);
+    const dy = tf.tensor(randomValues(y.size, seed + 1), y.shape);
+    const attrs: tf.NamedAttrMap = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+    if (c.dimRoundingMode !== undefined) attrs.dimRoundingMode = c.dimRoundingMode;
+    const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor;
+    return dx.dataSync() as Float32Array;
+  });
+}
+
+/** Entries that are not the same float (NaN equals NaN, 0 differs from −0). */
+function differingEntries(actual: Float32Array, expected: Float32Array): number {
+  if (actual.length !== expected.length) return Infinity;
+  return expected.reduce((count, value, i) => count + (Object.is(value, actual[i]) ? 0 : 1), 0);
+}
+
 function tile(c: TileCase, seed: number): Float32Array {
   return tf.tidy(() => tf.tile(tf.tensor4d(randomValues(sizeOf(c.x), seed), c.x), c.reps).dataSync() as Float32Array);
 }
@@ -139,7 +214,7 @@ afterAll(async () => {
 });
 
 describe('wasm training kernels', () => {
-  const { convs, matMuls, tiles } = layerCases();
+  const { convs, matMuls, tiles, pools } = layerCases();
 
   it('cover every convolution shape of every model variant, the stride-2 stem included', () => {
     expect(convs.some((c) => c.filter[0] === 7 && c.strides === 2 && c.pad === 'valid')).toBe(true);
@@ -173,6 +248,21 @@ describe('wasm training kernels', () => {
     expect(scaledError(wasm, cpu)).toBe(0);
   });
 
+  it('cover every max pool shape of every model variant: stride 1, stride 2 padded, the paper’s ceil mode', () => {
+    expect(pools.some((c) => c.strides === 1 && c.pad === 'same')).toBe(true);
+    expect(pools.some((c) => c.frame?.[0][0] === 1)).toBe(true); // d2l: one cell on every side
+    expect(pools.some((c) => c.frame?.[0][0] === 0 && c.frame[0][1] > 0)).toBe(true); // paper: bottom/right only
+  });
+
+  it.each([...pools, ...POOL_EDGE_CASES].map((c, i) => [c.layer, c, i] as const))(
+    'MaxPoolGrad equals cpu exactly, ties included: %s',
+    async (_, c, i) => {
+      const { cpu, wasm } = await onBoth(() => maxPoolGrad(c, 100 * i));
+      expect(cpu.some((v) => v !== 0)).toBe(true);
+      expect(differingEntries(wasm, cpu)).toBe(0);
+    },
+  );
+
   it('frees every intermediate it makes in the wasm heap', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend();
@@ -180,6 +270,7 @@ describe('wasm training kernels', () => {
     for (const c of [...convs.slice(0, 4), ...CONV_EDGE_CASES]) convGradients(c, 1);
     for (const c of matMuls.slice(0, 2)) matMul(c, 1);
     for (const c of tileCases.slice(-2)) tile(c, 1);
+    for (const c of [...pools.slice(0, 2), ...POOL_EDGE_CASES]) maxPoolGrad(c, 1);
     expect({ tensors: tf.memory().numTensors, data: backend.numDataIds() }).toEqual(before);
   });
 });
