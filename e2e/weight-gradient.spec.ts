@@ -28,22 +28,29 @@ async function checksInWorker(what: 'kernels' | 'step'): Promise<WeightGradientC
   return result;
 }
 
-test('each weight-gradient strategy equals tfjs’s WebGPU kernel to 1e-4 on the stem, a 1×1, a 3×3 and a 5×5', async () => {
+test('each weight-gradient and forward-convolution strategy equals tfjs’s WebGPU kernel to 1e-4 on the stem, a 1×1, a 3×3 and a 5×5', async () => {
   test.setTimeout(3 * 60_000);
   const checks = await checksInWorker('kernels');
-  expect(checks.length).toBe(12); // six layers × two strategies
+  // Six layers × (two weight-gradient strategies + im2col for FusedConv2D with bias and ReLU, and for Conv2D).
+  expect(checks.length).toBe(24);
   for (const check of checks) {
     if (check.type !== 'kernel') throw new Error(`unexpected ${check.type} check`);
-    console.log(`${check.strategy} on ${check.layer}: error ${check.error.toExponential(1)}`);
-    expect(check.error, `${check.strategy} on ${check.layer}`).toBeLessThan(TOLERANCE);
-    expect(check.leakedTensors, `${check.strategy} on ${check.layer}`).toBe(0);
+    const what = `${check.kernel} ${check.strategy} on ${check.layer}`;
+    console.log(`${what}: error ${check.error.toExponential(1)}`);
+    expect(check.error, what).toBeLessThan(TOLERANCE);
+    expect(check.leakedTensors, what).toBe(0);
   }
 });
 
-test('a training step with the shipped table, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
-  test.setTimeout(4 * 60_000);
+test('a training step with the shipped tables, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
+  test.setTimeout(5 * 60_000);
   const checks = await checksInWorker('step');
-  expect(checks.map((c) => c.type === 'step' && c.policy)).toEqual(['shipped table', 'forward-conv everywhere', 'im2col everywhere']);
+  expect(checks.map((c) => c.type === 'step' && c.policy)).toEqual([
+    'shipped tables',
+    'forward-conv weight gradient everywhere',
+    'im2col weight gradient everywhere',
+    'im2col forward everywhere',
+  ]);
   for (const check of checks) {
     if (check.type !== 'step') throw new Error(`unexpected ${check.type} check`);
     console.log(`${check.policy}: ${check.nonBuiltinLayers} layers off the built-in kernel, update error ${check.updateError.toExponential(1)}`);

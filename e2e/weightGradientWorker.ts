@@ -4,28 +4,31 @@ import type { ImageDataset } from '../src/data/dataset';
 import { seededRandom } from '../src/data/random';
 import { buildRunNetwork } from '../src/model/googlenet';
 import { TrainingSession } from '../src/train/session';
+import { registerWebGpuForwardConv } from '../src/train/webgpuForwardConv';
 import { registerWebGpuWeightGradient } from '../src/train/webgpuWeightGradient';
 import {
   type ConvShape,
-  SHIPPED_POLICY,
+  type ForwardPolicy,
+  SHIPPED_FORWARD_TABLE,
+  SHIPPED_WEIGHT_GRADIENT_TABLE,
   WEIGHT_GRADIENT_STRATEGIES,
   type WeightGradientPolicy,
   chooseStrategy,
   convLayerShapes,
   layerKey,
-} from '../src/train/weightGradientStrategy';
+} from '../src/train/convStrategy';
 import { setUpBackend } from '../src/worker/backend';
 import { syntheticDataset } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
 
 /**
- * Runs in a worker on WebGPU for e2e/weight-gradient.spec.ts: each weight-gradient strategy against tfjs's own
- * kernel, on single layers and on a whole training step. Errors are the largest absolute difference over the
- * built-in result's largest magnitude (or 1 where that is smaller).
+ * Runs in a worker on WebGPU for e2e/weight-gradient.spec.ts: each weight-gradient and forward-convolution strategy
+ * against tfjs's own kernel, on single layers and on a whole training step. Errors are the largest absolute
+ * difference over the built-in result's largest magnitude (or 1 where that is smaller).
  */
 
 export type WeightGradientCheck =
-  | { type: 'kernel'; layer: string; strategy: string; error: number; leakedTensors: number }
+  | { type: 'kernel'; layer: string; kernel: string; strategy: string; error: number; leakedTensors: number }
   | { type: 'step'; policy: string; lossError: number; updateError: number; nonBuiltinLayers: number; leakedTensors: number };
 
 export type FromWeightGradientWorker = WeightGradientCheck | { type: 'adapter'; adapter: string } | { type: 'done' } | { type: 'error'; message: string };
@@ -45,38 +48,67 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1), shape);
 }
 
-async function weightGradient(policy: WeightGradientPolicy, shape: ConvShape, x: tf.Tensor, dy: tf.Tensor): Promise<Float32Array> {
-  registerWebGpuWeightGradient(policy);
-  const attrs = { filterShape: [...shape.kernel, shape.inChannels, shape.outChannels], strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC' };
-  const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
-  const values = (await dW.data()) as Float32Array;
-  dW.dispose();
+async function valuesOf(result: tf.Tensor): Promise<Float32Array> {
+  const values = (await result.data()) as Float32Array;
+  result.dispose();
   return values;
 }
 
+async function weightGradient(policy: WeightGradientPolicy, shape: ConvShape, x: tf.Tensor, dy: tf.Tensor): Promise<Float32Array> {
+  registerWebGpuWeightGradient(policy);
+  const attrs = { filterShape: [...shape.kernel, shape.inChannels, shape.outChannels], strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC' };
+  return valuesOf(tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor);
+}
+
+/** FusedConv2D as a layer without batch norm calls it (bias, ReLU), and Conv2D as tf.conv2d does. */
+async function forwardConv(policy: ForwardPolicy, kernel: 'FusedConv2D' | 'Conv2D', shape: ConvShape, x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) {
+  registerWebGpuForwardConv(policy);
+  const attrs = { strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' };
+  const inputs: tf.NamedTensorMap = kernel === 'FusedConv2D' ? { x, filter, bias } : { x, filter };
+  return valuesOf(tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor);
+}
+
 async function checkKernels(post: (check: WeightGradientCheck) => void): Promise<void> {
+  const measure = async (shape: ConvShape, kernel: string, strategy: string, reference: Float32Array, run: () => Promise<Float32Array>) => {
+    const before = tf.memory().numTensors + tf.backend().numDataIds();
+    const values = await run();
+    const leakedTensors = tf.memory().numTensors + tf.backend().numDataIds() - before;
+    post({ type: 'kernel', layer: layerKey(shape), kernel, strategy, error: scaledError(values, reference), leakedTensors });
+  };
   for (const [i, shape] of LAYERS.entries()) {
     const xShape = [shape.batch, shape.height, shape.width, shape.inChannels] as [number, number, number, number];
     const filterShape = [...shape.kernel, shape.inChannels, shape.outChannels] as [number, number, number, number];
     const outShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, shape.strides, 1, shape.pad as 'same' | 'valid').outShape;
     const x = randomTensor(xShape, 10 * i);
     const dy = randomTensor(outShape, 10 * i + 1);
+    const filter = randomTensor(filterShape, 10 * i + 2);
+    const bias = randomTensor([shape.outChannels], 10 * i + 3);
     const builtin = await weightGradient({ force: 'builtin' }, shape, x, dy);
     for (const strategy of WEIGHT_GRADIENT_STRATEGIES.filter((s) => s !== 'builtin')) {
-      const before = tf.memory().numTensors + tf.backend().numDataIds();
-      const values = await weightGradient({ force: strategy }, shape, x, dy);
-      const leakedTensors = tf.memory().numTensors + tf.backend().numDataIds() - before;
-      post({ type: 'kernel', layer: layerKey(shape), strategy, error: scaledError(values, builtin), leakedTensors });
+      await measure(shape, 'weight gradient', strategy, builtin, () => weightGradient({ force: strategy }, shape, x, dy));
     }
-    tf.dispose([x, dy]);
+    for (const kernel of ['FusedConv2D', 'Conv2D'] as const) {
+      const reference = await forwardConv({ force: 'builtin' }, kernel, shape, x, filter, bias);
+      await measure(shape, kernel, 'im2col', reference, () => forwardConv({ force: 'im2col' }, kernel, shape, x, filter, bias));
+    }
+    tf.dispose([x, dy, filter, bias]);
   }
 }
 
 /** The classroom network (32×32, width ¼) for one step at batch 8. */
 const STEP: TrainConfig = { ...DEFAULT_CONFIG, resolution: 32, width: 0.25, batchSize: 8, learningRate: 0.1, trainSubset: 8, testSubset: 8 };
 
-async function trainOneStep(policy: WeightGradientPolicy, data: ImageDataset) {
-  registerWebGpuWeightGradient(policy);
+/** One policy per tuned kernel. */
+interface Policies {
+  weightGradient: WeightGradientPolicy;
+  forward: ForwardPolicy;
+}
+
+const BUILT_IN: Policies = { weightGradient: { force: 'builtin' }, forward: { force: 'builtin' } };
+
+async function trainOneStep(policies: Policies, data: ImageDataset) {
+  registerWebGpuWeightGradient(policies.weightGradient);
+  registerWebGpuForwardConv(policies.forward);
   const session = new TrainingSession(STEP, data);
   try {
     const before = (await session.readState()).weights;
@@ -95,12 +127,13 @@ async function checkStep(post: (check: WeightGradientCheck) => void): Promise<vo
   const model = buildRunNetwork(STEP);
   const shapes = convLayerShapes(model, STEP.batchSize);
   model.dispose();
-  const builtin = await trainOneStep({ force: 'builtin' }, data);
+  const builtin = await trainOneStep(BUILT_IN, data);
   const largest = Math.max(...builtin.update.map((u) => Math.max(...u.map(Math.abs))));
-  const policies: [string, WeightGradientPolicy][] = [
-    ['shipped table', SHIPPED_POLICY],
-    ['forward-conv everywhere', { force: 'forward-conv' }],
-    ['im2col everywhere', { force: 'im2col' }],
+  const policies: [string, Policies][] = [
+    ['shipped tables', { weightGradient: { table: SHIPPED_WEIGHT_GRADIENT_TABLE }, forward: { table: SHIPPED_FORWARD_TABLE } }],
+    ['forward-conv weight gradient everywhere', { ...BUILT_IN, weightGradient: { force: 'forward-conv' } }],
+    ['im2col weight gradient everywhere', { ...BUILT_IN, weightGradient: { force: 'im2col' } }],
+    ['im2col forward everywhere', { ...BUILT_IN, forward: { force: 'im2col' } }],
   ];
   for (const [name, policy] of policies) {
     const tensorsBefore = tf.memory().numTensors;
@@ -111,7 +144,8 @@ async function checkStep(post: (check: WeightGradientCheck) => void): Promise<vo
       policy: name,
       lossError: Math.abs(step.loss - builtin.loss) / Math.max(1, Math.abs(builtin.loss)),
       updateError: largest > 0 ? worst / largest : Infinity,
-      nonBuiltinLayers: shapes.filter(({ shape }) => chooseStrategy(policy, shape) !== 'builtin').length,
+      nonBuiltinLayers: shapes.filter(({ shape }) => chooseStrategy(policy.weightGradient, shape) !== 'builtin' || chooseStrategy(policy.forward, shape) !== 'builtin')
+        .length,
       leakedTensors: tf.memory().numTensors - tensorsBefore,
     });
   }

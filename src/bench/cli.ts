@@ -14,8 +14,9 @@
  * H200, from the layer shapes (src/bench/stepCost.ts states the assumptions), e.g.
  *   npm run bench -- --estimate --models faithful --batches 64
  *
- * --tune (Chromium): times the WebGPU weight-gradient strategies on every convolution of each case's model, writes
- * src/train/weightGradientTable.json, then times the step on all-built-in kernels and with the table, e.g.
+ * --tune (Chromium): times the WebGPU weight-gradient and forward-convolution strategies on every convolution of each
+ * case's model, writes src/train/weightGradientTable.json and forwardConvTable.json, then times the step on
+ * all-built-in kernels, with the weight-gradient table and with both, e.g.
  *   npm run bench -- --tune --models classroom --batches 32
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -27,7 +28,7 @@ import { BENCH_MODELS, type BenchModel, DEFAULT_PLAN, casesFor } from './cases';
 import { withBenchPage } from './chromium';
 import { installDawn } from './dawn';
 import type { ProfileRow } from './profile';
-import { tuneWeightGradients } from './tune';
+import { tuneConvKernels } from './tune';
 import type { BackendName } from '../domain/backend';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -213,7 +214,7 @@ async function profile(plan: BenchCase[]): Promise<void> {
 const cases = planFromArgs();
 if (args.tune) {
   if (args.runtime !== 'chromium') fail('--tune runs in Chromium only');
-  await tuneWeightGradients(cases, args.json);
+  await tuneConvKernels(cases, args.json);
   process.exit(0);
 }
 if (args.estimate) {

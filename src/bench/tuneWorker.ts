@@ -4,18 +4,22 @@ import type { ImageDataset } from '../data/dataset';
 import { buildRunNetwork } from '../model/googlenet';
 import type { DeviceFence } from '../train/engine';
 import { TrainingSession } from '../train/session';
-import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
 import {
   type ConvShape,
-  SHIPPED_TABLE,
+  FORWARD_STRATEGIES,
+  type ForwardStrategy,
+  type ForwardTable,
+  SHIPPED_FORWARD_TABLE,
+  SHIPPED_WEIGHT_GRADIENT_TABLE,
   type TableEntry,
   WEIGHT_GRADIENT_STRATEGIES,
-  type WeightGradientPolicy,
   type WeightGradientStrategy,
   type WeightGradientTable,
   convLayerShapes,
   layerKey,
-} from '../train/weightGradientStrategy';
+} from '../train/convStrategy';
+import { registerWebGpuForwardConv } from '../train/webgpuForwardConv';
+import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
 import { type BenchCase, type BenchRow, benchmarkCase } from './benchmark';
 import { createProbes } from './probes';
 
@@ -27,12 +31,26 @@ export interface TuneRequest {
   dataBaseUrl: string;
 }
 
+/** The two tuned kernels: their strategies are timed layer by layer and written into one table each. */
+export type TunedKernel = 'weightGradient' | 'forward';
+
+/** The step under tfjs's kernels everywhere, with the weight-gradient table only, and with both tables. */
+export const STEP_POLICIES = ['built-in', 'weight-gradient table', 'both tables'] as const;
+export type StepPolicy = (typeof STEP_POLICIES)[number];
+
+interface LayerTiming {
+  layer: string;
+  key: string;
+  batch: number;
+}
+
 export type FromTuneWorker =
   | { type: 'adapter'; adapter: string }
-  | { type: 'layer'; layer: string; key: string; batch: number; entry: TableEntry }
-  | { type: 'row'; policy: 'builtin' | 'table'; row: BenchRow }
-  /** The same session's steps, alternating between the two policies: milliseconds per step under each. */
-  | { type: 'steps'; label: string; batch: number; builtinMs: number[]; tableMs: number[] }
+  | ({ type: 'layer'; kernel: 'weightGradient'; entry: TableEntry<WeightGradientStrategy> } & LayerTiming)
+  | ({ type: 'layer'; kernel: 'forward'; entry: TableEntry<ForwardStrategy> } & LayerTiming)
+  | { type: 'row'; policy: StepPolicy; row: BenchRow }
+  /** The same session's steps, the policies taking turns: milliseconds per step under each. */
+  | { type: 'steps'; label: string; batch: number; ms: Record<StepPolicy, number[]> }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
@@ -43,68 +61,94 @@ export type FromTuneWorker =
 const MARGIN = 1.1;
 
 /** Timed steps per policy in the alternating comparison. */
-const PAIRS = 9;
+const ROUNDS = 9;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Median time of one weight gradient under `strategy`, each run closed by a fence (no timestamps on SwiftShader). */
-async function timeStrategy(strategy: WeightGradientStrategy, shape: ConvShape, fence: DeviceFence, reps: number): Promise<number> {
-  registerWebGpuWeightGradient({ force: strategy });
-  const attrs = {
-    filterShape: [...shape.kernel, shape.inChannels, shape.outChannels],
-    strides: shape.strides,
-    pad: shape.pad,
-    dataFormat: 'NHWC',
-  };
-  const xShape: [number, number, number, number] = [shape.batch, shape.height, shape.width, shape.inChannels];
-  const filterShape = attrs.filterShape as [number, number, number, number];
-  const outShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, shape.strides, 1, shape.pad as 'same' | 'valid').outShape;
-  const x = tf.randomUniform(xShape, -1, 1);
-  const dy = tf.randomUniform(outShape, -1, 1);
-  const run = () => (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor).dispose();
-  try {
+/** Median time of `run`, after one run that compiles the shaders, each closed by a fence (no timestamps on SwiftShader). */
+async function medianMs(run: () => void, fence: DeviceFence, reps: number): Promise<number> {
+  run();
+  await fence();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
     run();
     await fence();
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const start = performance.now();
-      run();
-      await fence();
-      times.push(performance.now() - start);
-    }
-    return median(times);
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function shapesOf(shape: ConvShape) {
+  const x: [number, number, number, number] = [shape.batch, shape.height, shape.width, shape.inChannels];
+  const filter: [number, number, number, number] = [...shape.kernel, shape.inChannels, shape.outChannels];
+  const out = tf.backend_util.computeConv2DInfo(x, filter, shape.strides, 1, shape.pad as 'same' | 'valid').outShape;
+  return { x, filter, out };
+}
+
+async function timeWeightGradient(strategy: WeightGradientStrategy, shape: ConvShape, fence: DeviceFence, reps: number): Promise<number> {
+  registerWebGpuWeightGradient({ force: strategy });
+  const shapes = shapesOf(shape);
+  const attrs = { filterShape: shapes.filter, strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC' };
+  const [x, dy] = [tf.randomUniform(shapes.x, -1, 1), tf.randomUniform(shapes.out, -1, 1)];
+  try {
+    return await medianMs(() => (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor).dispose(), fence, reps);
   } finally {
     tf.dispose([x, dy]);
   }
 }
 
-function choose(ms: Record<WeightGradientStrategy, number>): WeightGradientStrategy {
-  const fastest = WEIGHT_GRADIENT_STRATEGIES.reduce((best, s) => (ms[s] < ms[best] ? s : best));
-  return ms.builtin <= ms[fastest] * MARGIN ? 'builtin' : fastest;
+/** The forward convolution as a layer without batch norm calls it: bias and ReLU fused in. */
+async function timeForward(strategy: ForwardStrategy, shape: ConvShape, fence: DeviceFence, reps: number): Promise<number> {
+  registerWebGpuForwardConv({ force: strategy });
+  const shapes = shapesOf(shape);
+  const attrs = { strides: shape.strides, pad: shape.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' };
+  const [x, filter, bias] = [tf.randomUniform(shapes.x, -1, 1), tf.randomUniform(shapes.filter, -1, 1), tf.randomUniform([shape.outChannels], -1, 1)];
+  try {
+    return await medianMs(() => (tf.engine().runKernel('FusedConv2D', { x, filter, bias }, attrs) as tf.Tensor).dispose(), fence, reps);
+  } finally {
+    tf.dispose([x, filter, bias]);
+  }
+}
+
+async function timeAll<S extends string>(
+  strategies: readonly S[],
+  time: (strategy: S) => Promise<number>,
+): Promise<TableEntry<S | 'builtin'>> {
+  const ms = {} as Record<S | 'builtin', number>;
+  for (const strategy of strategies) ms[strategy] = await time(strategy);
+  const fastest = strategies.reduce((best, s) => (ms[s] < ms[best] ? s : best));
+  return { strategy: ms.builtin <= ms[fastest] * MARGIN ? 'builtin' : fastest, ms };
+}
+
+function registerStepPolicy(policy: StepPolicy, weightGradient: WeightGradientTable, forward: ForwardTable): void {
+  const builtin = { force: 'builtin' } as const;
+  registerWebGpuWeightGradient(policy === 'built-in' ? builtin : { table: weightGradient });
+  registerWebGpuForwardConv(policy === 'both tables' ? { table: forward } : builtin);
 }
 
 /**
- * One session's steps, the policy switched before each (tfjs looks the kernel up on every call): a shared machine's
- * speed drifts by 2× over minutes, so two policies timed one after the other would mostly compare the drift.
+ * One session's steps, the policy switched before each (tfjs looks kernels up on every call): a shared machine's
+ * speed drifts by 2× over minutes, so policies timed one after the other would mostly compare the drift.
  */
-async function alternateSteps(benchCase: BenchCase, data: ImageDataset, fence: DeviceFence, table: WeightGradientTable) {
+async function alternateSteps(benchCase: BenchCase, data: ImageDataset, fence: DeviceFence, tables: [WeightGradientTable, ForwardTable]) {
   const { config } = benchCase;
   const session = new TrainingSession(config, data);
-  const [builtin, tabled]: WeightGradientPolicy[] = [{ force: 'builtin' }, { table }];
-  const times: [number[], number[]] = [[], []];
+  const ms: Record<StepPolicy, number[]> = { 'built-in': [], 'weight-gradient table': [], 'both tables': [] };
   try {
-    for (let i = 0; i < 2 * (PAIRS + 1); i++) {
-      registerWebGpuWeightGradient(i % 2 === 0 ? builtin : tabled);
+    for (let i = 0; i < STEP_POLICIES.length * (ROUNDS + 1); i++) {
+      const policy = STEP_POLICIES[i % STEP_POLICIES.length]!;
+      registerStepPolicy(policy, ...tables);
       const start = performance.now();
       session.trainStep(Int32Array.from({ length: config.batchSize }, (_, j) => (i * config.batchSize + j) % config.trainSubset)).dispose();
       await fence();
       // The first step under each policy compiles its shaders.
-      if (i >= 2) times[i % 2]!.push(performance.now() - start);
+      if (i >= STEP_POLICIES.length) ms[policy].push(performance.now() - start);
     }
   } finally {
     session.dispose();
   }
-  return { builtinMs: times[0], tableMs: times[1] };
+  return ms;
 }
 
 async function handle(request: TuneRequest, post: (message: FromTuneWorker) => void): Promise<void> {
@@ -112,27 +156,32 @@ async function handle(request: TuneRequest, post: (message: FromTuneWorker) => v
   if ('error' in probes) throw new Error(probes.error);
   post({ type: 'adapter', adapter: probes.adapter });
   const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
-  const table: WeightGradientTable = { adapter: probes.adapter, layers: structuredClone(SHIPPED_TABLE.layers) };
+  const weightGradient: WeightGradientTable = { adapter: probes.adapter, layers: structuredClone(SHIPPED_WEIGHT_GRADIENT_TABLE.layers) };
+  const forward: ForwardTable = { adapter: probes.adapter, layers: structuredClone(SHIPPED_FORWARD_TABLE.layers) };
+  const { fence } = probes;
   for (const benchCase of request.cases) {
     const { config } = benchCase;
     const model = buildRunNetwork(config);
     const layers = convLayerShapes(model, config.batchSize);
     model.dispose();
     for (const { layer, shape } of layers) {
-      const ms: Record<WeightGradientStrategy, number> = { builtin: 0, 'forward-conv': 0, im2col: 0 };
-      for (const strategy of WEIGHT_GRADIENT_STRATEGIES) ms[strategy] = await timeStrategy(strategy, shape, probes.fence, request.reps);
-      const entry: TableEntry = { strategy: choose(ms), ms };
-      const key = layerKey(shape);
-      table.layers[key] = { ...table.layers[key], [String(shape.batch)]: entry };
-      post({ type: 'layer', layer, key, batch: shape.batch, entry });
+      const timing: LayerTiming = { layer, key: layerKey(shape), batch: shape.batch };
+      const batch = String(shape.batch);
+      const gradientEntry = await timeAll(WEIGHT_GRADIENT_STRATEGIES, (s) => timeWeightGradient(s, shape, fence, request.reps));
+      weightGradient.layers[timing.key] = { ...weightGradient.layers[timing.key], [batch]: gradientEntry };
+      post({ type: 'layer', kernel: 'weightGradient', entry: gradientEntry, ...timing });
+      const forwardEntry = await timeAll(FORWARD_STRATEGIES, (s) => timeForward(s, shape, fence, request.reps));
+      forward.layers[timing.key] = { ...forward.layers[timing.key], [batch]: forwardEntry };
+      post({ type: 'layer', kernel: 'forward', entry: forwardEntry, ...timing });
     }
   }
   for (const benchCase of request.cases) {
-    registerWebGpuWeightGradient({ force: 'builtin' });
-    post({ type: 'row', policy: 'builtin', row: await benchmarkCase(benchCase, data, probes) });
-    registerWebGpuWeightGradient({ table });
-    post({ type: 'row', policy: 'table', row: await benchmarkCase(benchCase, data, probes) });
-    post({ type: 'steps', label: benchCase.label, batch: benchCase.config.batchSize, ...(await alternateSteps(benchCase, data, probes.fence, table)) });
+    for (const policy of [STEP_POLICIES[0], STEP_POLICIES[2]]) {
+      registerStepPolicy(policy, weightGradient, forward);
+      post({ type: 'row', policy, row: await benchmarkCase(benchCase, data, probes) });
+    }
+    const ms = await alternateSteps(benchCase, data, fence, [weightGradient, forward]);
+    post({ type: 'steps', label: benchCase.label, batch: benchCase.config.batchSize, ms });
   }
 }
 

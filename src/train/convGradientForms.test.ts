@@ -6,12 +6,14 @@ import { buildRunNetwork } from '../model/googlenet';
 import {
   type Info,
   KernelScope,
+  type Shape4,
   type Unfold,
   forwardConvWeightGradient,
+  im2colForwardConv,
   im2colWeightGradient,
   weightGradientConvInfo,
 } from './convGradientForms';
-import { type ConvShape, convLayerShapes, layerKey } from './weightGradientStrategy';
+import { type ConvShape, convLayerShapes, layerKey } from './convStrategy';
 import { CONV_EDGE_CASES } from './gradientTestCases';
 import { scaledError } from './scaledError';
 
@@ -94,15 +96,15 @@ const unfoldInJs: Unfold = (scope, x, info) => {
   return scope.keep({ dataId: scope.backend.write(patches, shape, 'float32'), shape, dtype: 'float32' });
 };
 
-const KERNELS = ['BatchMatMul', 'Conv2D', 'Reshape', 'Slice', 'Transpose'];
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Reshape', 'Slice', 'Transpose'];
 
 /** A plan run on the cpu backend's own kernels, read back, with everything it made freed. */
-function runPlan(plan: (scope: KernelScope, x: Info, dy: Info) => Info, x: tf.Tensor, dy: tf.Tensor): Float32Array {
+function runPlan(plan: (scope: KernelScope) => Info): Float32Array {
   const backend = tf.backend();
   const kernels = new Map(KERNELS.map((name) => [name, tf.getKernel(name, 'cpu')!.kernelFunc]));
   const scope = new KernelScope(backend, 'cpu', kernels);
   try {
-    const result = plan(scope, x, dy);
+    const result = plan(scope);
     const values = backend.readSync(result.dataId) as Float32Array;
     backend.disposeData(result.dataId);
     return values;
@@ -142,11 +144,36 @@ describe('weight-gradient forms, on the cpu backend', () => {
       return gradient(filter).dataSync() as Float32Array;
     });
     const info = weightGradientConvInfo(x, c.attrs);
-    const forward = runPlan((scope, xi, dyi) => forwardConvWeightGradient(scope, xi, dyi, info), x, dy);
-    const im2col = runPlan((scope, xi, dyi) => im2colWeightGradient(scope, xi, dyi, info, unfoldInJs), x, dy);
+    const forward = runPlan((scope) => forwardConvWeightGradient(scope, x, dy, info));
+    const im2col = runPlan((scope) => im2colWeightGradient(scope, x, dy, info, unfoldInJs));
     expect({ tensors: tf.memory().numTensors, data: tf.backend().numDataIds() }).toEqual(before);
     expect(scaledError(forward, reference), 'forward-conv').toBeLessThan(TOLERANCE);
     expect(scaledError(im2col, reference), 'im2col').toBeLessThan(TOLERANCE);
     tf.dispose([x, filter, dy]);
+  });
+});
+
+describe('forward-convolution forms, on the cpu backend', () => {
+  const all = cases();
+
+  it.each(all.map((c, i) => [c.layer, c, i] as const))('im2col + one product equals conv2d, and fused conv2d with bias and ReLU, to 1e-4: %s', (_, c, i) => {
+    const x = randomTensor(c.x, 100 * i + 3);
+    const filter = randomTensor(c.attrs.filterShape, 100 * i + 4);
+    const bias = randomTensor([c.attrs.filterShape[3]], 100 * i + 5);
+    const { strides, pad } = c.attrs;
+    const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
+    const reference = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad).dataSync() as Float32Array);
+    const fusedReference = tf.tidy(
+      () => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad, bias, activation: 'relu' }).dataSync() as Float32Array,
+    );
+    const info = tf.backend_util.computeConv2DInfo(c.x as Shape4, c.attrs.filterShape, strides, 1, pad);
+    const plain = runPlan((scope) => im2colForwardConv(scope, x, filter, info, unfoldInJs));
+    const fused = runPlan((scope) => im2colForwardConv(scope, x, filter, info, unfoldInJs, { bias, activation: 'relu' }));
+    expect({ tensors: tf.memory().numTensors, data: tf.backend().numDataIds() }).toEqual(before);
+    expect(plain.length).toBe(reference.length);
+    expect(scaledError(plain, reference), 'conv2d').toBeLessThan(TOLERANCE);
+    expect(fusedReference.some((v) => v === 0) && fusedReference.some((v) => v > 0)).toBe(true);
+    expect(scaledError(fused, fusedReference), 'fused conv2d').toBeLessThan(TOLERANCE);
+    tf.dispose([x, filter, bias]);
   });
 });

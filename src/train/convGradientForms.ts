@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * A convolution's weight gradient written as other kernels, for any backend: the wasm training kernels and the
- * WebGPU weight-gradient strategies both build on these plans, so that the shape logic (paddings, strides that
- * leave rows over) is written and tested once.
+ * A convolution's weight gradient, and its forward pass, written as other kernels, for any backend: the wasm
+ * training kernels and the WebGPU strategies (webgpuWeightGradient.ts, webgpuForwardConv.ts) build on these plans,
+ * so that the shape logic (paddings, strides that leave rows over) is written and tested once.
  */
 
 export type Info = tf.TensorInfo;
@@ -161,4 +161,55 @@ export function im2colWeightGradient(scope: KernelScope, x: Info, dy: Info, info
     { transposeA: true, transposeB: false },
   );
   return scope.result('Reshape', { x: product }, { shape: [kh, kw, cin, cout] });
+}
+
+/** What FusedConv2D applies to the convolution's output: fused into the product, so it costs no extra pass. */
+export interface Epilogue {
+  bias?: Info;
+  preluActivationWeights?: Info;
+  activation: tf.fused.Activation;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * An epilogue tensor the product can take: one value per output channel (or one in all). Per-pixel weights would
+ * have to broadcast over the batch, which the product has folded into its rows.
+ */
+export function fitsProduct(info: Info | undefined): boolean {
+  return info === undefined || info.shape.slice(0, -1).every((size) => size === 1);
+}
+
+/**
+ * y = patches · filter over all N·outH·outW output pixels ([rows, kh·kw·Cin] × [kh·kw·Cin, Cout]), reshaped to
+ * [N, outH, outW, Cout]; with an epilogue, bias and activation are applied as the product is written. One product for
+ * the whole batch, where tfjs's own im2col path multiplies image by image. A 1×1 stride-1 layer's patches are its
+ * input itself. Epilogue tensors must pass `fitsProduct`.
+ */
+export function im2colForwardConv(
+  scope: KernelScope,
+  x: Info,
+  filter: Info,
+  info: tf.backend_util.Conv2DInfo,
+  unfold: Unfold,
+  epilogue?: Epilogue,
+): Info {
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout, batchSize: n, outHeight, outWidth } = info;
+  const depth = kh * kw * cin;
+  const patches = isPointwise(info) ? x : unfold(scope, x, info);
+  const inputs: tf.NamedTensorInfoMap = {
+    a: scope.reshape(patches, [1, n * outHeight * outWidth, depth]),
+    b: scope.reshape(filter, [1, depth, cout]),
+  };
+  if (epilogue === undefined) {
+    const product = scope.run('BatchMatMul', inputs, { transposeA: false, transposeB: false });
+    return scope.result('Reshape', { x: product }, { shape: info.outShape });
+  }
+  const { bias, preluActivationWeights, activation, leakyreluAlpha } = epilogue;
+  // Per-channel tensors as vectors, which broadcast over the product's rows whatever their rank was.
+  if (bias !== undefined) inputs.bias = scope.reshape(bias, [-1]);
+  if (preluActivationWeights !== undefined) inputs.preluActivationWeights = scope.reshape(preluActivationWeights, [-1]);
+  const attrs: tf.NamedAttrMap = { transposeA: false, transposeB: false, activation };
+  if (leakyreluAlpha !== undefined) attrs.leakyreluAlpha = leakyreluAlpha;
+  const product = scope.run('_FusedMatMul', inputs, attrs);
+  return scope.result('Reshape', { x: product }, { shape: info.outShape });
 }

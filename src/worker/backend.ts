@@ -4,6 +4,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type DeviceFence, immediateFence } from '../train/engine';
 import { registerWasmTrainingKernels } from '../train/wasmKernels';
+import { registerWebGpuForwardConv } from '../train/webgpuForwardConv';
 import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
 import type { AdapterDescription, MemoryUse } from './protocol';
 import type { BackendName } from '../domain/backend';
@@ -98,8 +99,9 @@ export async function setUpBackend(
       const probe = await probeWebGpu();
       if (!probe.ok) return probe;
       adapter = adapterDescription(probe.info);
-      // The shipped strategy table was measured on SwiftShader; a real GPU keeps tfjs's kernel until one is tuned.
+      // The shipped strategy tables were measured on SwiftShader; a real GPU keeps tfjs's kernels until they are tuned.
       registerWebGpuWeightGradient(adapter.isSoftware ? undefined : { force: 'builtin' });
+      registerWebGpuForwardConv(adapter.isSoftware ? undefined : { force: 'builtin' });
     }
     const started = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
     if (!started) return { ok: false, reason: `The ${name} backend failed to initialise.` };

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   type ConvShape,
-  SHIPPED_POLICY,
-  SHIPPED_TABLE,
+  FORWARD_STRATEGIES,
+  SHIPPED_FORWARD_TABLE,
+  SHIPPED_WEIGHT_GRADIENT_TABLE,
+  WEIGHT_GRADIENT_STRATEGIES,
   type WeightGradientTable,
   chooseStrategy,
   convShapeOf,
   layerKey,
   parseTable,
-} from './weightGradientStrategy';
+} from './convStrategy';
 
 const SHAPE: ConvShape = { kernel: [3, 3], strides: [1, 1], pad: 'same', inChannels: 8, outChannels: 16, height: 8, width: 8, batch: 32 };
 const MS = { builtin: 3, 'forward-conv': 2, im2col: 1 };
@@ -20,14 +22,12 @@ const TABLE: WeightGradientTable = {
   },
 };
 
-describe('choosing a weight-gradient strategy', () => {
+describe('choosing a convolution strategy', () => {
   it('keys a layer by its shape without the batch, from the kernel’s attributes', () => {
-    const fromKernel = convShapeOf([32, 8, 8, 8], { filterShape: [3, 3, 8, 16], strides: [1, 1], pad: 'same', dataFormat: 'NHWC' });
+    const fromKernel = convShapeOf([32, 8, 8, 8], [3, 3, 8, 16], { strides: [1, 1], pad: 'same' });
     expect(fromKernel).toEqual(SHAPE);
     expect(layerKey(SHAPE)).toBe('3x3 s1 same cin8 cout16 8x8');
-    expect(layerKey(convShapeOf([2, 9, 9, 1], { filterShape: [7, 7, 1, 4], strides: 2, pad: 'valid', dataFormat: 'NHWC' }))).toBe(
-      '7x7 s2 valid cin1 cout4 9x9',
-    );
+    expect(layerKey(convShapeOf([2, 9, 9, 1], [7, 7, 1, 4], { strides: 2, pad: 'valid' }))).toBe('7x7 s2 valid cin1 cout4 9x9');
   });
 
   it('takes the measured batch, else the nearest one measured for the layer, else the built-in kernel', () => {
@@ -43,9 +43,15 @@ describe('choosing a weight-gradient strategy', () => {
     expect(chooseStrategy({ force: 'forward-conv' }, { ...SHAPE, outChannels: 17 })).toBe('forward-conv');
   });
 
-  it('refuses a table with a strategy it does not know, and ships a valid one', () => {
-    expect(() => parseTable({ adapter: 'x', layers: { a: { '8': { strategy: 'winograd', ms: MS } } } })).toThrow(/strategy of a/);
-    expect(() => parseTable({ layers: {} })).toThrow(/adapter/);
-    expect(SHIPPED_POLICY).toEqual({ table: SHIPPED_TABLE });
+  it('refuses a table with a strategy its kernel does not have, and ships a valid one per kernel', () => {
+    expect(() => parseTable({ adapter: 'x', layers: { a: { '8': { strategy: 'winograd', ms: MS } } } }, WEIGHT_GRADIENT_STRATEGIES, 'w')).toThrow(
+      /strategy of a/,
+    );
+    expect(() => parseTable({ adapter: 'x', layers: { a: { '8': { strategy: 'forward-conv', ms: MS } } } }, FORWARD_STRATEGIES, 'f')).toThrow(
+      /strategy of a/,
+    );
+    expect(() => parseTable({ layers: {} }, FORWARD_STRATEGIES, 'f')).toThrow(/adapter/);
+    expect(Object.keys(SHIPPED_WEIGHT_GRADIENT_TABLE.layers).length).toBeGreaterThan(0);
+    expect(Object.keys(SHIPPED_FORWARD_TABLE.layers).length).toBeGreaterThan(0);
   });
 });

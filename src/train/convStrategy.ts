@@ -1,16 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import shippedTable from './weightGradientTable.json';
+import shippedForwardTable from './forwardConvTable.json';
+import shippedWeightGradientTable from './weightGradientTable.json';
 
 /**
- * How a convolution's weight gradient (Conv2DBackpropFilter) is computed on WebGPU: tfjs's own kernel (one thread
- * per filter element, serial over batch × height × width), the same sum as a forward convolution, or the input
- * unfolded into patches and multiplied by dy. Which is fastest depends on the layer's shape and on the adapter, so
- * `npm run bench -- --tune` measures every layer and writes the choice into a table the app ships.
+ * Which form computes a convolution kernel on WebGPU, per layer shape. Two kernels are tuned, each with its own
+ * strategies and table, both measured by `npm run bench -- --tune` and shipped with the app:
+ * - the weight gradient (Conv2DBackpropFilter): tfjs's own kernel (one thread per filter element, serial over
+ *   batch × height × width), the same sum as a forward convolution, or the input unfolded into patches and
+ *   multiplied by dy;
+ * - the forward convolution (FusedConv2D, Conv2D): tfjs's own kernel, or the input unfolded into patches and
+ *   multiplied by the filter in one product, bias and activation fused into it.
+ * Which is fastest depends on the layer's shape and on the adapter.
  */
 export const WEIGHT_GRADIENT_STRATEGIES = ['builtin', 'forward-conv', 'im2col'] as const;
 export type WeightGradientStrategy = (typeof WEIGHT_GRADIENT_STRATEGIES)[number];
 
-/** A convolution as its weight gradient sees it. */
+export const FORWARD_STRATEGIES = ['builtin', 'im2col'] as const;
+export type ForwardStrategy = (typeof FORWARD_STRATEGIES)[number];
+
+/** A convolution as its kernels see it. */
 export interface ConvShape {
   kernel: [number, number];
   strides: [number, number];
@@ -24,24 +32,29 @@ export interface ConvShape {
 }
 
 /** One layer at one batch size: the strategy chosen and what each one took (median ms). */
-export interface TableEntry {
-  strategy: WeightGradientStrategy;
-  ms: Record<WeightGradientStrategy, number>;
+export interface TableEntry<S extends string> {
+  strategy: S;
+  ms: Record<S, number>;
 }
 
 /**
  * Keyed by layer (`layerKey`), then by batch size. The batch is kept apart because the strategies' costs grow with
- * it differently (the built-in loop is serial over it, the others spread it over threads): a batch that was not
- * measured takes the nearest one measured for the same layer.
+ * it differently (the built-in weight-gradient loop is serial over it, the others spread it over threads): a batch
+ * that was not measured takes the nearest one measured for the same layer.
  */
-export interface WeightGradientTable {
+export interface StrategyTable<S extends string> {
   /** The adapter the table was measured on, in words. */
   adapter: string;
-  layers: Record<string, Record<string, TableEntry>>;
+  layers: Record<string, Record<string, TableEntry<S>>>;
 }
 
 /** Either the table's choice per layer, or one strategy everywhere (benchmarks and tests compare with it). */
-export type WeightGradientPolicy = { table: WeightGradientTable } | { force: WeightGradientStrategy };
+export type StrategyPolicy<S extends string> = { table: StrategyTable<S> } | { force: S };
+
+export type WeightGradientTable = StrategyTable<WeightGradientStrategy>;
+export type WeightGradientPolicy = StrategyPolicy<WeightGradientStrategy>;
+export type ForwardTable = StrategyTable<ForwardStrategy>;
+export type ForwardPolicy = StrategyPolicy<ForwardStrategy>;
 
 export function layerKey(shape: ConvShape): string {
   const [kh, kw] = shape.kernel;
@@ -50,11 +63,12 @@ export function layerKey(shape: ConvShape): string {
   return `${kh}x${kw} ${stride} ${shape.pad} cin${shape.inChannels} cout${shape.outChannels} ${shape.height}x${shape.width}`;
 }
 
-export function chooseStrategy(policy: WeightGradientPolicy, shape: ConvShape): WeightGradientStrategy {
+/** The policy's strategy for `shape`; a layer the table has not measured keeps the built-in kernel. */
+export function chooseStrategy<S extends string>(policy: StrategyPolicy<S>, shape: ConvShape): S | 'builtin' {
   if ('force' in policy) return policy.force;
   const byBatch = policy.table.layers[layerKey(shape)];
   if (byBatch === undefined) return 'builtin';
-  let best: TableEntry | undefined;
+  let best: TableEntry<S> | undefined;
   let bestDistance = Infinity;
   for (const [batch, entry] of Object.entries(byBatch)) {
     const distance = Math.abs(Math.log(Number(batch) / shape.batch));
@@ -63,16 +77,20 @@ export function chooseStrategy(policy: WeightGradientPolicy, shape: ConvShape): 
   return best?.strategy ?? 'builtin';
 }
 
-/** The shape of a Conv2DBackpropFilter call, from its input and attributes. */
-export function convShapeOf(xShape: readonly number[], attrs: tf.Conv2DBackpropFilterAttrs): ConvShape {
+/** The shape of a convolution kernel's call, from its input, its filter's shape and its attributes. */
+export function convShapeOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: { strides: number | [number, number]; pad: tf.Conv2DAttrs['pad'] },
+): ConvShape {
   const [batch, height, width] = xShape as [number, number, number, number];
-  const [kh, kw, inChannels, outChannels] = attrs.filterShape;
+  const [kh, kw, inChannels, outChannels] = filterShape as [number, number, number, number];
   const strides: [number, number] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
   const pad = typeof attrs.pad === 'string' ? attrs.pad : JSON.stringify(attrs.pad);
   return { kernel: [kh, kw], strides, pad, inChannels, outChannels, height, width, batch };
 }
 
-/** Every distinct convolution of a built model, as its weight gradient will see it at `batch`, with a layer's name. */
+/** Every distinct convolution of a built model at `batch`, with a layer's name. */
 export function convLayerShapes(model: tf.LayersModel, batch: number): { layer: string; shape: ConvShape }[] {
   const shapes = new Map<string, { layer: string; shape: ConvShape }>();
   for (const layer of model.layers) {
@@ -95,14 +113,10 @@ export function convLayerShapes(model: tf.LayersModel, batch: number): { layer: 
   return [...shapes.values()];
 }
 
-function isStrategy(value: unknown): value is WeightGradientStrategy {
-  return (WEIGHT_GRADIENT_STRATEGIES as readonly unknown[]).includes(value);
-}
-
 /** Checks a table read from JSON: a strategy this code does not know would otherwise fail only inside a step. */
-export function parseTable(json: unknown): WeightGradientTable {
+export function parseTable<S extends string>(json: unknown, strategies: readonly S[], kernel: string): StrategyTable<S> {
   const fail = (why: string): never => {
-    throw new Error(`Not a weight-gradient table: ${why}.`);
+    throw new Error(`Not a ${kernel} table: ${why}.`);
   };
   if (typeof json !== 'object' || json === null) return fail('not an object');
   const { adapter, layers } = json as Record<string, unknown>;
@@ -111,12 +125,12 @@ export function parseTable(json: unknown): WeightGradientTable {
   for (const [key, byBatch] of Object.entries(layers)) {
     for (const [batch, entry] of Object.entries(byBatch as Record<string, unknown>)) {
       if (!(Number(batch) > 0)) fail(`batch "${batch}" of ${key}`);
-      if (!isStrategy((entry as Partial<TableEntry>).strategy)) fail(`strategy of ${key} at batch ${batch}`);
+      if (!(strategies as readonly unknown[]).includes((entry as Partial<TableEntry<S>>).strategy)) fail(`strategy of ${key} at batch ${batch}`);
     }
   }
-  return json as WeightGradientTable;
+  return json as StrategyTable<S>;
 }
 
-/** The table measured with `npm run bench -- --tune` (see docs/performance.md); unmeasured layers keep 'builtin'. */
-export const SHIPPED_TABLE: WeightGradientTable = parseTable(shippedTable);
-export const SHIPPED_POLICY: WeightGradientPolicy = { table: SHIPPED_TABLE };
+/** The tables measured with `npm run bench -- --tune` (see docs/performance.md); unmeasured layers keep 'builtin'. */
+export const SHIPPED_WEIGHT_GRADIENT_TABLE: WeightGradientTable = parseTable(shippedWeightGradientTable, WEIGHT_GRADIENT_STRATEGIES, 'weight-gradient');
+export const SHIPPED_FORWARD_TABLE: ForwardTable = parseTable(shippedForwardTable, FORWARD_STRATEGIES, 'forward-convolution');

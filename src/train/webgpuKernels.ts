@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { type WebGPUBackend, type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
+import type { Unfold } from './convGradientForms';
+
+/** What the tuned WebGPU convolution kernels (webgpuWeightGradient.ts, webgpuForwardConv.ts) share. */
+
+export const WEBGPU = 'webgpu';
+
+/** Writes [N·outH·outW, kh·kw·Cin] patches of an NHWC input, one output element per thread. */
+class UnfoldProgram implements WebGPUProgram {
+  readonly variableNames = ['x'];
+  readonly uniforms = 'pads : vec2<i32>, strides : vec2<i32>, outWidth : i32, outPixels : i32, patchRow : i32, inChannels : i32,';
+  readonly workgroupSize: [number, number, number] = [64, 1, 1];
+  readonly size = true;
+  readonly shaderKey = 'convUnfold';
+  readonly dispatchLayout: { x: number[] };
+  readonly dispatch: [number, number, number];
+
+  constructor(readonly outputShape: [number, number]) {
+    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let coords = getCoordsFromIndex(index);
+          let batch = coords[0] / uniforms.outPixels;
+          let pixel = coords[0] % uniforms.outPixels;
+          let xRow = (pixel / uniforms.outWidth) * uniforms.strides[0] - uniforms.pads[0] + coords[1] / uniforms.patchRow;
+          let xCol = (pixel % uniforms.outWidth) * uniforms.strides[1] - uniforms.pads[1] +
+              (coords[1] % uniforms.patchRow) / uniforms.inChannels;
+          var value = 0.0;
+          if (xRow >= 0 && xRow < uniforms.xShape[1] && xCol >= 0 && xCol < uniforms.xShape[2]) {
+            value = getX(batch, xRow, xCol, coords[1] % uniforms.inChannels);
+          }
+          setOutputAtIndex(index, value);
+        }
+      }
+    `;
+  }
+}
+
+export const unfoldOnWebGpu: Unfold = (scope, x, info) => {
+  const { batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels, strideHeight, strideWidth, padInfo } = info;
+  const program = new UnfoldProgram([batchSize * outHeight * outWidth, filterHeight * filterWidth * inChannels]);
+  const uniforms = [
+    { type: 'int32', data: [padInfo.top, padInfo.left] },
+    { type: 'int32', data: [strideHeight, strideWidth] },
+    { type: 'int32', data: [outWidth] },
+    { type: 'int32', data: [outHeight * outWidth] },
+    { type: 'int32', data: [filterWidth * inChannels] },
+    { type: 'int32', data: [inChannels] },
+  ];
+  return scope.keep((scope.backend as WebGPUBackend).runWebGPUProgram(program, [x], 'float32', uniforms));
+};
+
+/**
+ * tfjs's own WebGPU kernels, each read from the registry the first time any tuned kernel asks for it: later, the
+ * registry holds the tuned kernel under names such as Conv2D, and a strategy that calls Conv2D must still reach
+ * tfjs's.
+ */
+const builtIns = new Map<string, tf.KernelFunc>();
+
+export function webGpuBuiltIns(names: readonly string[]): ReadonlyMap<string, tf.KernelFunc> {
+  const found = new Map<string, tf.KernelFunc>();
+  for (const name of names) {
+    let kernel = builtIns.get(name);
+    if (kernel === undefined) {
+      const config = tf.getKernel(name, WEBGPU);
+      if (config === undefined) throw new Error(`tfjs-backend-webgpu has no ${name} kernel.`);
+      kernel = config.kernelFunc;
+      builtIns.set(name, kernel);
+    }
+    found.set(name, kernel);
+  }
+  return found;
+}
