@@ -9,6 +9,8 @@ import {
   inputChannels,
 } from '../config/trainConfig';
 import type { Stage } from '../domain/transfer';
+import { TrainingBatchNormalization } from './batchNorm';
+import { TrainingConv2D } from './trainingConv';
 import { recordPart } from './layerParts';
 
 /**
@@ -201,7 +203,15 @@ function symmetricPad(kernelSize: number): [[number, number], [number, number]] 
   return [[p, p], [p, p]];
 }
 
-function conv(x: tf.SymbolicTensor, name: string, filters: number, kernelSize: number, strides: number, ctx: BuildContext): tf.SymbolicTensor {
+function conv(
+  x: tf.SymbolicTensor,
+  name: string,
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  ctx: BuildContext,
+  readsImages = false,
+): tf.SymbolicTensor {
   const inputChannels = x.shape[x.shape.length - 1]!;
   const padded =
     strides === 1
@@ -218,23 +228,23 @@ function conv(x: tf.SymbolicTensor, name: string, filters: number, kernelSize: n
   const biasInitializer = ctx.init === 'kaiming' || !useBias ? 'zeros' : pytorchDefaultUniform(fanIn, ctx.seeds);
   // ReLU, ELU and tanh fuse into the convolution's kernel; LeakyReLU and batch norm need layers of their own.
   const fused = !ctx.batchNorm && ctx.activation !== 'leaky-relu';
-  const convolved = tf.layers
-    .conv2d({
-      name,
-      filters,
-      kernelSize,
-      strides,
-      padding: strides === 1 ? 'same' : 'valid',
-      activation: fused ? (ctx.activation as 'relu' | 'elu' | 'tanh') : 'linear',
-      useBias,
-      kernelInitializer,
-      biasInitializer,
-    })
-    .apply(padded) as tf.SymbolicTensor;
+  // TrainingConv2D keeps a ReLU fused while training too, and spares the images a gradient (trainingConv.ts).
+  const convolved = new TrainingConv2D({
+    name,
+    filters,
+    kernelSize,
+    strides,
+    padding: strides === 1 ? 'same' : 'valid',
+    activation: fused ? (ctx.activation as 'relu' | 'elu' | 'tanh') : 'linear',
+    useBias,
+    kernelInitializer,
+    biasInitializer,
+    readsImages,
+  }).apply(padded) as tf.SymbolicTensor;
   if (fused) return convolved;
   // PyTorch's BatchNorm2d: running averages updated by 0.1 per step (tfjs counts the kept share), ε = 1e-5.
   const normalised = ctx.batchNorm
-    ? (tf.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-5 }).apply(convolved) as tf.SymbolicTensor)
+    ? (new TrainingBatchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-5 }).apply(convolved) as tf.SymbolicTensor)
     : convolved;
   return activate(normalised, `${name}_act`, ctx.activation);
 }
@@ -348,7 +358,7 @@ export function buildGoogLeNet(options: GoogLeNetOptions): tf.LayersModel {
 
   const input = tf.input({ name: 'image', shape: [resolution, resolution, channels] });
   recordPart(input, 'none');
-  let x = conv(input, 'b1_conv_7x7', w(STEM.conv1.channels), STEM.conv1.kernel, STEM.conv1.stride, ctx);
+  let x = conv(input, 'b1_conv_7x7', w(STEM.conv1.channels), STEM.conv1.kernel, STEM.conv1.stride, ctx, true);
   x = maxPool(x, 'b1_pool', 2, ceilMode); // N × 64 × 24 × 24 (d2l, 96×96) · N × 64 × 56 × 56 (paper, 224×224)
   recordPart(x, 'b1');
   x = conv(x, 'b2_conv_1x1', w(STEM.conv2Reduce.channels), STEM.conv2Reduce.kernel, STEM.conv2Reduce.stride, ctx);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type OptimizerName } from '../config/trainConfig';
+import { SGD_UPDATE, registerFusedKernels } from './fusedKernels';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
 
 beforeAll(async () => {
@@ -77,6 +78,22 @@ describe('TrainingOptimizer', () => {
   it.each(['sgd', 'momentum', 'adam'] as const)('%s with weight decay matches PyTorch over two updates', async (name) => {
     const result = await twoSteps(name, false);
     result.forEach((value, i) => expect(value).toBeCloseTo(PYTORCH[name][i]!, 5));
+  });
+
+  it.each(['sgd', 'momentum'] as const)('%s matches PyTorch as one kernel call per update too', async (name) => {
+    registerFusedKernels();
+    try {
+      const result = await twoSteps(name, false);
+      result.forEach((value, i) => expect(value).toBeCloseTo(PYTORCH[name][i]!, 5));
+      const weights = tf.variable(tf.tensor1d([0.5, -1, 2]));
+      const optimizer = new TrainingOptimizer({ optimizer: name, weightDecay: 0.01 }, [weights]);
+      const profile = await tf.profile(() => tf.tidy(() => optimizer.apply([tf.tensor1d(GRADIENTS[0]!)], 0.1)));
+      expect(profile.kernels.map((k) => k.name).filter((k) => k !== 'Identity')).toEqual([SGD_UPDATE]);
+      optimizer.dispose();
+      weights.dispose();
+    } finally {
+      tf.unregisterKernel(SGD_UPDATE, 'cpu');
+    }
   });
 
   it.each(['momentum', 'adam'] as const)('%s continues exactly from a saved state', async (name) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
+import { SGD_UPDATE, type SgdUpdateAttrs, hasSgdUpdate, updateInputs } from './fusedKernels';
 
 /**
  * The learning rate of update `step` (counted from 0), as PyTorch's schedulers give it: StepLR stepped once per
@@ -46,6 +47,10 @@ export class TrainingOptimizer {
   apply(gradients: tf.Tensor[], learningRate: number): void {
     this.updates++;
     const { optimizer, weightDecay } = this.config;
+    if (optimizer !== 'adam' && hasSgdUpdate()) {
+      this.applyAsOneKernel(gradients, learningRate);
+      return;
+    }
     tf.tidy(() => {
       const rate = tf.scalar(learningRate);
       this.variables.forEach((variable, i) => {
@@ -68,6 +73,23 @@ export class TrainingOptimizer {
           variable.assign(tf.sub(variable, tf.mul(tf.div(first, denominator), stepSize)));
         }
       });
+    });
+  }
+
+  /** SGD and momentum in one kernel call for all the variables (parameterUpdate.ts), same arithmetic. */
+  private applyAsOneKernel(gradients: tf.Tensor[], learningRate: number): void {
+    const buffers = this.config.optimizer === 'momentum' ? this.slots.map((slots) => slots[0]!) : [];
+    const attrs: SgdUpdateAttrs = {
+      learningRate,
+      weightDecay: this.config.weightDecay,
+      momentum: buffers.length > 0 ? MOMENTUM : 0,
+      variableCount: this.variables.length,
+    };
+    tf.tidy(() => {
+      const result = tf.engine().runKernel(SGD_UPDATE, updateInputs(this.variables, gradients, buffers), attrs as unknown as tf.NamedAttrMap);
+      const outputs = Array.isArray(result) ? result : [result];
+      this.variables.forEach((variable, i) => variable.assign(outputs[i]!));
+      buffers.forEach((buffer, i) => buffer.assign(outputs[this.variables.length + i]!));
     });
   }
 

@@ -7,10 +7,13 @@ import { augmentationRandom } from '../data/random';
 import { type Checkpoint, type Evaluation, batchesPerEpoch } from '../domain/training';
 import { buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
 import { summarizePredictions } from './evaluation';
+import { registerFusedKernels } from './fusedKernels';
 import { countCorrect, crossEntropy } from './metrics';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
 import { TrainingProgress } from './progress';
 import { type Transfer, copyFeatureLayers, freezeThrough } from './transfer';
+
+registerFusedKernels();
 
 /** The classifier's output; auxiliary heads, when present, come after it and never count for accuracy. */
 function mainLogits(outputs: tf.Tensor | tf.Tensor[]): tf.Tensor2D {
