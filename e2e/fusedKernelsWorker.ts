@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
-import type { ImageDataset } from '../src/data/dataset';
 import { seededRandom } from '../src/data/random';
 import { RELU_GRADIENT } from '../src/model/trainingConv';
 import { SGD_UPDATE, type SgdUpdateAttrs, updateInputs } from '../src/train/fusedKernels';
-import { syntheticDataset } from '../src/train/gradientTestCases';
+import { syntheticDataset, trainOneStep } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
-import { TrainingSession } from '../src/train/session';
 import { setUpBackend } from '../src/worker/backend';
 
 /**
@@ -64,20 +62,6 @@ async function checkReluGradient(post: (check: FusedKernelCheck) => void): Promi
 
 /** The Classroom network (32×32, width ¼) at batch 8, with and without batch norm. */
 const STEP: TrainConfig = { ...DEFAULT_CONFIG, resolution: 32, width: 0.25, batchSize: 8, learningRate: 0.1, trainSubset: 8, testSubset: 8 };
-
-async function trainOneStep(config: TrainConfig, data: ImageDataset) {
-  const session = new TrainingSession(config, data);
-  try {
-    const before = (await session.readState()).weights;
-    const step = session.trainStep(Int32Array.from({ length: config.batchSize }, (_, i) => i));
-    const loss = (await step.loss.data())[0]!;
-    step.dispose();
-    const after = (await session.readState()).weights;
-    return { backend: tf.getBackend(), loss, update: after.map((w, i) => w.map((v, j) => v - before[i]![j]!)) };
-  } finally {
-    session.dispose();
-  }
-}
 
 async function checkSteps(post: (check: FusedKernelCheck) => void): Promise<void> {
   const data = syntheticDataset(STEP.batchSize, 28, 7);

@@ -3,7 +3,6 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
 import type { ImageDataset } from '../src/data/dataset';
 import { seededRandom } from '../src/data/random';
 import { buildRunNetwork } from '../src/model/googlenet';
-import { TrainingSession } from '../src/train/session';
 import { registerWebGpuForwardConv } from '../src/train/webgpuForwardConv';
 import { registerWebGpuWeightGradient } from '../src/train/webgpuWeightGradient';
 import {
@@ -18,7 +17,7 @@ import {
   layerKey,
 } from '../src/train/convStrategy';
 import { setUpBackend } from '../src/worker/backend';
-import { syntheticDataset } from '../src/train/gradientTestCases';
+import { syntheticDataset, trainOneStep } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
 
 /**
@@ -106,20 +105,10 @@ interface Policies {
 
 const BUILT_IN: Policies = { weightGradient: { force: 'builtin' }, forward: { force: 'builtin' } };
 
-async function trainOneStep(policies: Policies, data: ImageDataset) {
+async function trainWith(policies: Policies, data: ImageDataset) {
   registerWebGpuWeightGradient(policies.weightGradient);
   registerWebGpuForwardConv(policies.forward);
-  const session = new TrainingSession(STEP, data);
-  try {
-    const before = (await session.readState()).weights;
-    const step = session.trainStep(Int32Array.from({ length: STEP.batchSize }, (_, i) => i));
-    const loss = (await step.loss.data())[0]!;
-    step.dispose();
-    const after = (await session.readState()).weights;
-    return { loss, update: after.map((w, i) => w.map((v, j) => v - before[i]![j]!)) };
-  } finally {
-    session.dispose();
-  }
+  return trainOneStep(STEP, data);
 }
 
 async function checkStep(post: (check: WeightGradientCheck) => void): Promise<void> {
@@ -127,7 +116,7 @@ async function checkStep(post: (check: WeightGradientCheck) => void): Promise<vo
   const model = buildRunNetwork(STEP);
   const shapes = convLayerShapes(model, STEP.batchSize);
   model.dispose();
-  const builtin = await trainOneStep(BUILT_IN, data);
+  const builtin = await trainWith(BUILT_IN, data);
   const largest = Math.max(...builtin.update.map((u) => Math.max(...u.map(Math.abs))));
   const policies: [string, Policies][] = [
     ['shipped tables', { weightGradient: { table: SHIPPED_WEIGHT_GRADIENT_TABLE }, forward: { table: SHIPPED_FORWARD_TABLE } }],
@@ -137,7 +126,7 @@ async function checkStep(post: (check: WeightGradientCheck) => void): Promise<vo
   ];
   for (const [name, policy] of policies) {
     const tensorsBefore = tf.memory().numTensors;
-    const step = await trainOneStep(policy, data);
+    const step = await trainWith(policy, data);
     const worst = Math.max(...step.update.map((u, i) => Math.max(...u.map((v, j) => Math.abs(v - builtin.update[i]![j]!)))));
     post({
       type: 'step',

@@ -18,7 +18,7 @@ const REDUCTION_AXES = [0, 1, 2];
  * y = γ·(x − μ)/√(σ² + ε) + β with the batch's own μ and σ² (biased, as in the normalisation itself). Returns the
  * output, which carries the gradient, and the batch statistics, which the caller owns and must dispose.
  */
-export function normalizeBatch(
+function batchNormTraining_(
   x: tf.Tensor4D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
@@ -50,6 +50,9 @@ export function normalizeBatch(
   const output = normalise(x, gamma, beta) as tf.Tensor4D;
   return { output, statistics: statistics! };
 }
+
+/** Named, so a profile shows its kernels under batchNormTraining__op. */
+export const normalizeBatch = tf.op({ batchNormTraining_ });
 
 interface BatchNormState {
   gamma: tf.LayerVariable;

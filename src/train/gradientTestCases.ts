@@ -1,6 +1,8 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/trainConfig';
 import type { ImageDataset, LabelledImages } from '../data/dataset';
 import { seededRandom } from '../data/random';
+import { TrainingSession } from './session';
 
 /** Fixtures the gradient-kernel tests share: in Node against the cpu backend, in the browser against WebGPU. */
 
@@ -33,4 +35,19 @@ export function syntheticDataset(count: number, side: number, seed: number): Ima
     labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
   });
   return { classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), side, channels: 1, train: split(), test: split() };
+}
+
+/** One training step on the first images from the seed's weights: where it ran, its loss, the weights and the update. */
+export async function trainOneStep(config: TrainConfig, data: ImageDataset) {
+  const session = new TrainingSession(config, data);
+  try {
+    const before = (await session.readState()).weights;
+    const step = session.trainStep(Int32Array.from({ length: config.batchSize }, (_, i) => i));
+    const loss = (await step.loss.data())[0]!;
+    step.dispose();
+    const after = (await session.readState()).weights;
+    return { backend: tf.getBackend(), loss, before, after, update: after.map((w, i) => w.map((v, j) => v - before[i]![j]!)) };
+  } finally {
+    session.dispose();
+  }
 }

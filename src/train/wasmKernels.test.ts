@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectureOf } from '../config/trainConfig';
-import type { ImageDataset } from '../data/dataset';
 import { seededRandom } from '../data/random';
 import { PoolPadding, buildRunNetwork } from '../model/googlenet';
-import { TrainingSession } from './session';
 import { registerWasmTrainingKernels } from './wasmKernels';
-import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset } from './gradientTestCases';
+import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset, trainOneStep } from './gradientTestCases';
 import { scaledError } from './scaledError';
 
 /**
@@ -285,20 +283,6 @@ const STEP: TrainConfig = {
   width: 0.125,
 };
 
-/** One training step from the seed's weights: the loss, the weights before, and the weights after. */
-async function trainOneStep(config: TrainConfig, data: ImageDataset) {
-  const session = new TrainingSession(config, data);
-  try {
-    const before = (await session.readState()).weights;
-    const step = session.trainStep(Int32Array.from({ length: config.batchSize }, (_, i) => i));
-    const loss = (await step.loss.data())[0]!;
-    step.dispose();
-    return { loss, before, after: (await session.readState()).weights };
-  } finally {
-    session.dispose();
-  }
-}
-
 describe('a training step on wasm', () => {
   const data = syntheticDataset(16, 28, 7);
 
@@ -322,8 +306,7 @@ describe('a training step on wasm', () => {
       expect(scaledError(wasm.after[i]!, expected), `updated weight ${i}`).toBeLessThan(TOLERANCE);
     });
     // The update itself (lr × gradient), on the scale of its largest entry: the weights alone would hide it.
-    const update = (after: Float32Array[], before: Float32Array[]) => after.map((w, i) => w.map((v, j) => v - before[i]![j]!));
-    const [wasmUpdate, cpuUpdate] = [update(wasm.after, wasm.before), update(cpu.after, cpu.before)];
+    const [wasmUpdate, cpuUpdate] = [wasm.update, cpu.update];
     const largest = Math.max(...cpuUpdate.map((u) => Math.max(...u.map(Math.abs))));
     expect(largest).toBeGreaterThan(0);
     const worst = Math.max(...cpuUpdate.map((u, i) => Math.max(...u.map((v, j) => Math.abs(v - wasmUpdate[i]![j]!)))));

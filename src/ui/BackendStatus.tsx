@@ -14,10 +14,10 @@ const SWITCH_LABELS: Record<BackendName, string> = {
 
 /**
  * Training examples per second on wasm over WebGPU on SwiftShader, both in Chromium's worker on one 2-core machine
- * without a GPU, at 32×32, width ¼, batch norm, batch 32: 47–64 against 3.0 in the app, 40–45 against 2.4 per bare
- * step (wasm on 2 threads).
+ * without a GPU, at 32×32, width ¼, batch norm, batch 32, per bare step: ≈ 308 (wasm, one thread) against 10.2
+ * (docs/performance.md, "Fewer kernel calls").
  */
-const WASM_OVER_SWIFTSHADER = 15;
+const WASM_OVER_SWIFTSHADER = 30;
 
 interface Props {
   backend: BackendState;
