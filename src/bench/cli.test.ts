@@ -39,7 +39,7 @@ describe('npm run bench', () => {
     const result = await bench('--profile', '--runtime', 'node', '--backend', 'wasm', '--models', 'classroom', '--batches', '2', '--steps', '1');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^node · wasm \(WebAssembly · .+\) · classroom 32px w0\.25 BN, batch 2$/m);
-    for (const kernel of ['FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'FusedBatchNorm']) {
+    for (const kernel of ['FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'PlaygroundBatchNormGradient']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+[\\d.]+ %\\s+[\\d.]+\\s+\\d+  ${kernel} \\(`, 'm'));
     }
     expect(result.stdout).toMatch(/^custom-gradient scopes left out of the sums .*batchNormTraining__op.*trainingConvolution__op/m);

@@ -35,6 +35,10 @@ const FAMILY_OF: Record<string, KernelFamily> = {
   BatchMatMul: 'matMul',
   _FusedMatMul: 'matMul',
   FusedBatchNorm: 'batch norm',
+  // The app's own batch-norm kernels (src/model/batchNorm.ts), registered on wasm and cpu.
+  PlaygroundBatchNormTraining: 'batch norm',
+  PlaygroundBatchNormGradient: 'batch norm',
+  PlaygroundRunningAverages: 'batch norm',
   Sum: 'reduction',
   Mean: 'reduction',
   Max: 'reduction',

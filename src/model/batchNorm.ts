@@ -15,6 +15,24 @@ export interface BatchStatistics {
 const REDUCTION_AXES = [0, 1, 2];
 
 /**
+ * The training pass and its gradient as one kernel each: [y, μ, σ²] from {x, scale, offset}, and [dx, dγ, dβ] from
+ * {dy, x, mean, variance, scale}, both with `epsilon`. The CPU backends register them (train/fusedKernels.ts: a few
+ * passes over memory instead of 4 and about 13 kernel calls a layer); elsewhere they are those ops.
+ */
+export const BATCH_NORM_FORWARD = 'PlaygroundBatchNormTraining';
+export const BATCH_NORM_GRADIENT = 'PlaygroundBatchNormGradient';
+
+/** The forward pass, [y, μ, σ²], as one kernel where the backend registers BATCH_NORM_FORWARD. */
+function normalizeForward(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
+  if (tf.getKernel(BATCH_NORM_FORWARD, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(BATCH_NORM_FORWARD, { x, scale, offset }, { epsilon }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+  }
+  const mean = tf.mean(x, REDUCTION_AXES) as tf.Tensor1D;
+  const variance = tf.mean(tf.squaredDifference(x, mean), REDUCTION_AXES) as tf.Tensor1D;
+  return [tf.batchNorm(x, mean, variance, offset, scale, epsilon), mean, variance];
+}
+
+/**
  * y = γ·(x − μ)/√(σ² + ε) + β with the batch's own μ and σ² (biased, as in the normalisation itself). Returns the
  * output, which carries the gradient, and the batch statistics, which the caller owns and must dispose.
  */
@@ -27,15 +45,18 @@ function batchNormTraining_(
   let statistics: BatchStatistics | undefined;
   const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, offset, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const mean = tf.mean(input, REDUCTION_AXES) as tf.Tensor1D;
-    const variance = tf.mean(tf.squaredDifference(input, mean), REDUCTION_AXES) as tf.Tensor1D;
+    const [output, mean, variance] = normalizeForward(input, scale, offset, epsilon);
     // customGrad's forward runs in a scope of its own; the statistics leave it kept, for the running averages.
     statistics = { mean: tf.keep(mean), variance: tf.keep(variance) };
     save([input, mean, variance, scale]);
     return {
-      value: tf.batchNorm(input, mean, variance, offset, scale, epsilon),
+      value: output,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [savedInput, savedMean, savedVariance, savedScale] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        if (tf.getKernel(BATCH_NORM_GRADIENT, tf.getBackend()) !== undefined) {
+          const inputs = { dy, x: savedInput, mean: savedMean, variance: savedVariance, scale: savedScale };
+          return tf.engine().runKernel(BATCH_NORM_GRADIENT, inputs, { epsilon }) as tf.Tensor[];
+        }
         const count = savedInput.size / savedInput.shape[3];
         const normalised = tf.batchNorm(savedInput, savedMean, savedVariance, undefined, undefined, epsilon);
         const offsetGradient = tf.sum(dy, REDUCTION_AXES);
@@ -53,6 +74,28 @@ function batchNormTraining_(
 
 /** Named, so a profile shows its kernels under batchNormTraining__op. */
 export const normalizeBatch = tf.op({ batchNormTraining_ });
+
+/** tfjs's momentum (the share kept: 0.9 is PyTorch's 0.1 of the new value) and n/(n−1) for the variance. */
+export interface RunningAverageAttrs {
+  momentum: number;
+  varianceCorrection: number;
+}
+
+/**
+ * The running mean and variance after one batch, [μ', σ²'] from {mean, variance, batchMean, batchVariance}: one kernel
+ * where the backend registers RUNNING_AVERAGES, else six element-wise ops.
+ */
+export const RUNNING_AVERAGES = 'PlaygroundRunningAverages';
+
+function runningAverages(mean: tf.Tensor, variance: tf.Tensor, batch: BatchStatistics, attrs: RunningAverageAttrs): [tf.Tensor, tf.Tensor] {
+  if (tf.getKernel(RUNNING_AVERAGES, tf.getBackend()) !== undefined) {
+    const inputs = { mean, variance, batchMean: batch.mean, batchVariance: batch.variance };
+    return tf.engine().runKernel(RUNNING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+  }
+  const blend = (running: tf.Tensor, value: tf.Tensor, correction: number) =>
+    tf.add(tf.mul(running, attrs.momentum), tf.mul(value, (1 - attrs.momentum) * correction));
+  return [blend(mean, batch.mean, 1), blend(variance, batch.variance, attrs.varianceCorrection)];
+}
 
 interface BatchNormState {
   gamma: tf.LayerVariable;
@@ -91,11 +134,10 @@ export class TrainingBatchNormalization extends StockBatchNormalization {
     return tf.tidy(() => {
       const { output, statistics } = normalizeBatch(x as tf.Tensor4D, state.gamma.read() as tf.Tensor1D, state.beta.read() as tf.Tensor1D, state.epsilon);
       const count = x.size / x.shape[3]!;
-      // tfjs counts the share kept: momentum 0.9 is PyTorch's 0.1 of the new value.
-      const blend = (running: tf.LayerVariable, batch: tf.Tensor, correction: number) =>
-        running.write(tf.add(tf.mul(running.read(), state.momentum), tf.mul(batch, (1 - state.momentum) * correction)));
-      blend(state.movingMean, statistics.mean, 1);
-      blend(state.movingVariance, statistics.variance, count / Math.max(count - 1, 1));
+      const attrs: RunningAverageAttrs = { momentum: state.momentum, varianceCorrection: count / Math.max(count - 1, 1) };
+      const [mean, variance] = runningAverages(state.movingMean.read(), state.movingVariance.read(), statistics, attrs);
+      state.movingMean.write(mean);
+      state.movingVariance.write(variance);
       statistics.mean.dispose();
       statistics.variance.dispose();
       return output;

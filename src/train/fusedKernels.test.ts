@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BATCH_NORM_FORWARD, BATCH_NORM_GRADIENT, RUNNING_AVERAGES, TrainingBatchNormalization, normalizeBatch } from '../model/batchNorm';
 import { SGD_UPDATE, type SgdUpdateAttrs, registerFusedKernels, updateInputs } from './fusedKernels';
 
 registerFusedKernels();
@@ -57,5 +58,55 @@ describe("ReLU's gradient, registered anew", () => {
     const [gradient] = tf.grads((input: tf.Tensor) => tf.relu(input))([x], dy);
     expect(Array.from(gradient!.dataSync())).toEqual([0, 0, 0, 4, 5]);
     tf.dispose([x, dy, gradient!]);
+  });
+});
+
+describe("batch norm's training pass and its gradient as one kernel each", () => {
+  it.each(['cpu', 'wasm'])("on %s equal tfjs's moments + batchNorm, output and gradients, to 1e-5", async (backend) => {
+    await tf.setBackend(backend);
+    const shape: [number, number, number, number] = [6, 5, 4, 7];
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 2), 0.5)) as tf.Tensor4D;
+    const upstream = tf.randomNormal(shape, 0, 1, 'float32', 2);
+    const gamma = tf.randomNormal([7], 1, 0.3, 'float32', 3);
+    const beta = tf.randomNormal([7], 0, 0.3, 'float32', 4);
+    const ours = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+      const { output, statistics } = normalizeBatch(input as tf.Tensor4D, scale as tf.Tensor1D, offset as tf.Tensor1D, 1e-5);
+      tf.dispose([statistics.mean, statistics.variance]);
+      return tf.sum(tf.mul(output, upstream));
+    };
+    const stock = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+      const moments = tf.moments(input, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.batchNorm(input, moments.mean, moments.variance, offset as tf.Tensor1D, scale as tf.Tensor1D, 1e-5), upstream));
+    };
+    const profile = await tf.profile(() => tf.dispose(tf.grads(ours)([x, gamma, beta])));
+    expect(profile.kernels.filter((k) => k.name === BATCH_NORM_FORWARD || k.name === BATCH_NORM_GRADIENT)).toHaveLength(2);
+    const mine = [ours(x, gamma, beta), ...tf.grads(ours)([x, gamma, beta])];
+    const theirs = [stock(x, gamma, beta), ...tf.grads(stock)([x, gamma, beta])];
+    mine.forEach((gradient, i) => {
+      const scale = tf.max(tf.abs(theirs[i]!)).dataSync()[0]!;
+      expect(scale).toBeGreaterThan(0.1);
+      expect(tf.max(tf.abs(tf.sub(gradient, theirs[i]!))).dataSync()[0]! / scale).toBeLessThan(1e-5);
+    });
+    tf.dispose([x, upstream, gamma, beta, ...mine, ...theirs]);
+  });
+});
+
+describe("batch norm's running averages as one kernel", () => {
+  it.each(['cpu', 'wasm'])("on %s follow PyTorch: 0.1 of the batch mean and of its unbiased variance per step", async (backend) => {
+    await tf.setBackend(backend);
+    const layer = new TrainingBatchNormalization({ name: `running_${backend}`, momentum: 0.9, epsilon: 1e-5 });
+    layer.build([5, 3, 4, 2]);
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([5, 3, 4, 2], 0, 1, 'float32', 9), 1.5), -0.4)) as tf.Tensor4D;
+    const profile = await tf.profile(() => tf.dispose(tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor)));
+    expect(profile.kernels.map((k) => k.name)).toContain(RUNNING_AVERAGES);
+    const rows = x.reshape([-1, 2]).arraySync() as number[][];
+    const [movingMean, movingVariance] = layer.getWeights().slice(2).map((w) => Array.from(w.dataSync()));
+    for (let c = 0; c < 2; c++) {
+      const mean = rows.reduce((sum, row) => sum + row[c]!, 0) / rows.length;
+      const unbiased = rows.reduce((sum, row) => sum + (row[c]! - mean) ** 2, 0) / (rows.length - 1);
+      expect(movingMean![c]).toBeCloseTo(0.1 * mean, 5);
+      expect(movingVariance![c]).toBeCloseTo(0.9 + 0.1 * unbiased, 5);
+    }
+    x.dispose();
   });
 });
