@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { type ShortcutAction, shortcutFor } from './classroom';
 
 // Inputs that take no typed text: a letter pressed on a just-clicked checkbox or button is still a shortcut.
@@ -15,7 +15,8 @@ function isEditable(target: EventTarget | null): boolean {
 /** Calls the handler of the shortcut pressed anywhere on the page; actions without a handler keep the key's default. */
 export function useClassroomShortcuts(handlers: Partial<Record<ShortcutAction, () => void>>): void {
   const latest = useRef(handlers);
-  useEffect(() => {
+  // Before paint: a key pressed as soon as the page shows it is ready must reach the handlers of that render.
+  useLayoutEffect(() => {
     latest.current = handlers;
   });
   useEffect(() => {
