@@ -17,7 +17,7 @@ export type FusedKernelCheck =
   | { type: 'kernel'; name: string; error: number; leakedTensors: number }
   | { type: 'step'; name: string; backends: string[]; lossError: number; updateError: number };
 
-export type FromFusedKernelsWorker = FusedKernelCheck | { type: 'done' } | { type: 'error'; message: string };
+type FromFusedKernelsWorker = FusedKernelCheck | { type: 'done' } | { type: 'error'; message: string };
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const random = seededRandom(seed);

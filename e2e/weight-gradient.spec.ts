@@ -1,36 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { withBenchPage } from '../src/bench/chromium';
-import type { FromWeightGradientWorker, WeightGradientCheck } from './weightGradientWorker';
+import type { WeightGradientCheck } from './weightGradientWorker';
+import { checksInWorker } from './workerChecks';
 
 /** Within 1e-4 of the built-in result's scale: sums in another order, nothing more. */
 const TOLERANCE = 1e-4;
 
-/** Runs e2e/weightGradientWorker.ts in a worker of a Vite-served page, on WebGPU, and returns what it checked. */
-async function checksInWorker(what: 'kernels' | 'step'): Promise<WeightGradientCheck[]> {
-  const { result } = await withBenchPage((page) =>
-    page.evaluate(
-      (request) =>
-        new Promise<WeightGradientCheck[]>((resolve, reject) => {
-          const checks: WeightGradientCheck[] = [];
-          const worker = new Worker('/e2e/weightGradientWorker.ts', { type: 'module' });
-          worker.onmessage = (event: MessageEvent<FromWeightGradientWorker>) => {
-            const message = event.data;
-            if (message.type === 'done') resolve(checks);
-            else if (message.type === 'error') reject(new Error(message.message));
-            else if (message.type !== 'adapter') checks.push(message);
-          };
-          worker.onerror = (event) => reject(new Error(event.message || 'the worker crashed'));
-          worker.postMessage(request);
-        }),
-      what,
-    ),
-  );
-  return result;
-}
 
 test('each weight-gradient and forward-convolution strategy equals tfjs’s WebGPU kernel to 1e-4 on the stem, a 1×1, a 3×3 and a 5×5', async () => {
   test.setTimeout(3 * 60_000);
-  const checks = await checksInWorker('kernels');
+  const checks = await checksInWorker<WeightGradientCheck>('/e2e/weightGradientWorker.ts', 'kernels');
   // Six layers × (two weight-gradient strategies + im2col for FusedConv2D with bias and ReLU, and for Conv2D).
   expect(checks.length).toBe(24);
   for (const check of checks) {
@@ -44,7 +22,7 @@ test('each weight-gradient and forward-convolution strategy equals tfjs’s WebG
 
 test('a training step with the shipped tables, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
   test.setTimeout(5 * 60_000);
-  const checks = await checksInWorker('step');
+  const checks = await checksInWorker<WeightGradientCheck>('/e2e/weightGradientWorker.ts', 'step');
   expect(checks.map((c) => c.type === 'step' && c.policy)).toEqual([
     'shipped tables',
     'forward-conv weight gradient everywhere',

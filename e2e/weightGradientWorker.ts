@@ -30,7 +30,7 @@ export type WeightGradientCheck =
   | { type: 'kernel'; layer: string; kernel: string; strategy: string; error: number; leakedTensors: number }
   | { type: 'step'; policy: string; lossError: number; updateError: number; nonBuiltinLayers: number; leakedTensors: number };
 
-export type FromWeightGradientWorker = WeightGradientCheck | { type: 'adapter'; adapter: string } | { type: 'done' } | { type: 'error'; message: string };
+type FromWeightGradientWorker = WeightGradientCheck | { type: 'adapter'; adapter: string } | { type: 'done' } | { type: 'error'; message: string };
 
 /** The stem, a 1×1, a 3×3 and a 5×5 of the classroom network, and two paddings the unfold must get right. */
 const LAYERS: ConvShape[] = [

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type WebGPUBackend, type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BATCH_NORM_FORWARD, BATCH_NORM_GRADIENT, RUNNING_AVERAGES, type RunningAverageAttrs } from '../model/batchNorm';
 import { RELU_GRADIENT, reluGradient } from '../model/trainingConv';
+import { PerElementProgram } from './webgpuKernels';
 
 /**
  * Kernels that do in one call what tfjs does in several, where the count of calls, not their arithmetic, is the cost.
@@ -120,23 +121,18 @@ const sgdUpdate = cpuAndWasm({
 });
 
 /** out = a − rate·(b + decay·a) for a step (b the gradient), or out = μ·a + b + decay·c for a buffer (c the weight). */
-class SgdUpdateProgram implements WebGPUProgram {
+class SgdUpdateProgram extends PerElementProgram {
   readonly variableNames: string[];
   readonly uniforms = 'rate : f32, decay : f32, momentum : f32,';
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly size = true;
   readonly shaderKey: string;
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
 
   constructor(
-    readonly outputShape: number[],
+    outputShape: number[],
     private readonly form: 'step' | 'buffer',
   ) {
+    super(outputShape);
     this.variableNames = form === 'step' ? ['a', 'b'] : ['a', 'b', 'c'];
     this.shaderKey = `playgroundSgdUpdate_${form}`;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
   }
 
   getUserCode(): string {
@@ -180,18 +176,9 @@ const webgpuUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /** ReLU's gradient on the GPU in one dispatch: dy where y > 0, else 0 (tfjs: step(y), then a multiply). */
-class ReluGradientProgram implements WebGPUProgram {
+class ReluGradientProgram extends PerElementProgram {
   readonly variableNames = ['dy', 'y'];
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly size = true;
   readonly shaderKey = 'playgroundReluGradient';
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
-
-  constructor(readonly outputShape: number[]) {
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
-  }
 
   getUserCode(): string {
     return `

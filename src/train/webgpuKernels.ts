@@ -2,24 +2,32 @@ import * as tf from '@tensorflow/tfjs';
 import { type WebGPUBackend, type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import type { Unfold } from './convGradientForms';
 
-/** What the tuned WebGPU convolution kernels (webgpuWeightGradient.ts, webgpuForwardConv.ts) share. */
+/** What the app's WebGPU kernels share: the tuned convolutions' (webgpuWeightGradient.ts, webgpuForwardConv.ts) and fusedKernels.ts's. */
 
 export const WEBGPU = 'webgpu';
 
-/** Writes [N·outH·outW, kh·kw·Cin] patches of an NHWC input, one output element per thread. */
-class UnfoldProgram implements WebGPUProgram {
-  readonly variableNames = ['x'];
-  readonly uniforms = 'pads : vec2<i32>, strides : vec2<i32>, outWidth : i32, outPixels : i32, patchRow : i32, inChannels : i32,';
+/** A shader with one thread per output element, found by its flat index: subclasses name inputs and write the body. */
+export abstract class PerElementProgram implements WebGPUProgram {
+  abstract readonly variableNames: string[];
+  abstract readonly shaderKey: string;
   readonly workgroupSize: [number, number, number] = [64, 1, 1];
   readonly size = true;
-  readonly shaderKey = 'convUnfold';
   readonly dispatchLayout: { x: number[] };
   readonly dispatch: [number, number, number];
 
-  constructor(readonly outputShape: [number, number]) {
+  constructor(readonly outputShape: number[]) {
     this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
   }
+
+  abstract getUserCode(): string;
+}
+
+/** Writes [N·outH·outW, kh·kw·Cin] patches of an NHWC input. */
+class UnfoldProgram extends PerElementProgram {
+  readonly variableNames = ['x'];
+  readonly uniforms = 'pads : vec2<i32>, strides : vec2<i32>, outWidth : i32, outPixels : i32, patchRow : i32, inChannels : i32,';
+  readonly shaderKey = 'convUnfold';
 
   getUserCode(): string {
     return `
