@@ -76,7 +76,7 @@ export class TrainingOptimizer {
     });
   }
 
-  /** SGD and momentum in one kernel call for all the variables (parameterUpdate.ts), same arithmetic. */
+  /** SGD and momentum in one kernel call for all the variables (fusedKernels.ts), same arithmetic. */
   private applyAsOneKernel(gradients: tf.Tensor[], learningRate: number): void {
     const buffers = this.config.optimizer === 'momentum' ? this.slots.map((slots) => slots[0]!) : [];
     const attrs: SgdUpdateAttrs = {

@@ -43,7 +43,7 @@ async function probeWebGpu(): Promise<{ ok: true; info: GPUAdapterInfo } | { ok:
  */
 const WASM_PRESTARTED_THREADS = 8;
 
-export const wasmThreadsFor = (cores: number) => Math.max(1, Math.min(cores - 1, WASM_PRESTARTED_THREADS));
+const wasmThreadsFor = (cores: number) => Math.max(1, Math.min(cores - 1, WASM_PRESTARTED_THREADS));
 
 /**
  * Starts tfjs's wasm backend with the training kernels. In a browser its binaries come from this origin (Vite emits
