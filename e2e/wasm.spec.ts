@@ -1,10 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { PlaygroundPage } from './app';
 
-/** The classroom network with batch norm: on wasm a few seconds per epoch, even on two busy cores. */
-const TINY = { bn: 1, bs: 16, lr: 0.05, epochs: 2, train: 128, test: 64, res: 32, width: 0.25, seed: 3 };
+/**
+ * The classroom network with batch norm on 1,024 images: a few seconds per epoch on wasm, even on two busy cores, and
+ * enough to learn (in Node on wasm, seeds 3 and 4 reached test accuracy 0.57 after 3 epochs, 0.49–0.53 after 1).
+ */
+const TINY = { bn: 1, bs: 16, lr: 0.05, epochs: 3, train: 1024, test: 256, res: 32, width: 0.25, seed: 3 };
+const CHANCE = 0.1;
 
-test('recommends wasm on a software GPU, and trains on it with its threaded build, a thread per core but one', async ({ page, baseURL }) => {
+test('recommends wasm on a software GPU, and learns on it with its threaded build, a thread per core but one', async ({ page, baseURL }) => {
   test.setTimeout(6 * 60_000);
   const appOrigin = new URL(baseURL!).origin;
   const foreignRequests: string[] = [];
@@ -47,7 +51,8 @@ test('recommends wasm on a software GPU, and trains on it with its threaded buil
   const examplesPerSecond = await figure('data-examples-per-sec');
   console.log(`wasm run: loss ${loss}, test acc ${testAccuracy}, ${examplesPerSecond} examples/s`);
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
-  expect(Number.isFinite(testAccuracy) && testAccuracy >= 0 && testAccuracy <= 1).toBe(true);
+  expect(testAccuracy).toBeGreaterThan(4 * CHANCE);
+  expect(testAccuracy).toBeLessThanOrEqual(1);
   expect(examplesPerSecond).toBeGreaterThan(0);
   const tensorsPerEpoch = (await run.getAttribute('data-tensors-per-epoch'))!.split(',').map(Number);
   expect(new Set(tensorsPerEpoch).size).toBe(1);
