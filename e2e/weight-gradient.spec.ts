@@ -5,12 +5,11 @@ import { checksInWorker } from './workerChecks';
 /** Within 1e-4 of the built-in result's scale: sums in another order, nothing more. */
 const TOLERANCE = 1e-4;
 
-
-test('each weight-gradient and forward-convolution strategy equals tfjs’s WebGPU kernel to 1e-4 on the stem, a 1×1, a 3×3 and a 5×5', async () => {
-  test.setTimeout(3 * 60_000);
+test('each strategy of the weight gradient, the forward convolution and the input gradient equals tfjs’s WebGPU kernel to 1e-4', async () => {
+  test.setTimeout(4 * 60_000);
   const checks = await checksInWorker<WeightGradientCheck>('/e2e/weightGradientWorker.ts', 'kernels');
-  // Six layers × (two weight-gradient strategies + im2col for FusedConv2D with bias and ReLU, and for Conv2D).
-  expect(checks.length).toBe(24);
+  // Seven layers × (three weight-gradient strategies, im2col forward, the matrix-product input gradient).
+  expect(checks.length).toBe(35);
   for (const check of checks) {
     if (check.type !== 'kernel') throw new Error(`unexpected ${check.type} check`);
     const what = `${check.kernel} ${check.strategy} on ${check.layer}`;
@@ -20,14 +19,16 @@ test('each weight-gradient and forward-convolution strategy equals tfjs’s WebG
   }
 });
 
-test('a training step with the shipped tables, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
-  test.setTimeout(5 * 60_000);
+test('a training step with this adapter’s tables, or one strategy everywhere, equals the all-built-in step to 1e-4', async () => {
+  test.setTimeout(6 * 60_000);
   const checks = await checksInWorker<WeightGradientCheck>('/e2e/weightGradientWorker.ts', 'step');
   expect(checks.map((c) => c.type === 'step' && c.policy)).toEqual([
-    'shipped tables',
-    'forward-conv weight gradient everywhere',
-    'im2col weight gradient everywhere',
-    'im2col forward everywhere',
+    'this adapter’s tables',
+    'weightGradient forward-conv everywhere',
+    'weightGradient im2col everywhere',
+    'weightGradient gemm everywhere',
+    'forward im2col everywhere',
+    'inputGradient matmul everywhere',
   ]);
   for (const check of checks) {
     if (check.type !== 'step') throw new Error(`unexpected ${check.type} check`);

@@ -1,5 +1,6 @@
 import type { TrainConfig } from '../config/trainConfig';
-import type { BenchCase, BenchRow } from './benchmark';
+import type { BenchCase, BenchRow, BenchSettings } from './benchmark';
+import type { EpochRow } from './epochBench';
 import type { ProfileRow } from './profile';
 import type { BackendName } from '../domain/backend';
 import type { FromBenchWorker, ReproductionNote, ToBenchWorker } from './protocol';
@@ -7,7 +8,8 @@ import type { EpochReport } from '../domain/training';
 
 declare global {
   interface Window {
-    runBenchmark(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<void>;
+    runBenchmark(cases: BenchCase[], settings: BenchSettings, onRow: (row: BenchRow) => void): Promise<void>;
+    runEpochs(cases: BenchCase[], backend: BackendName, onRow: (row: EpochRow) => void): Promise<void>;
     runProfile(cases: BenchCase[], backend: BackendName, onRow: (row: ProfileRow) => void): Promise<void>;
     runReproduction(config: TrainConfig, onEpoch: (report: EpochReport) => void, onNote: (note: ReproductionNote) => void): Promise<void>;
   }
@@ -30,9 +32,14 @@ function inWorker(request: ToBenchWorker, onReply: (reply: Exclude<FromBenchWork
 
 const dataBaseUrl = '/data/fashion-mnist';
 
-window.runBenchmark = (cases, onRow) =>
-  inWorker({ type: 'benchmark', cases, dataBaseUrl }, (reply) => {
+window.runBenchmark = (cases, settings, onRow) =>
+  inWorker({ type: 'benchmark', cases, settings, dataBaseUrl }, (reply) => {
     if (reply.type === 'row') onRow(reply.row);
+  });
+
+window.runEpochs = (cases, backend, onRow) =>
+  inWorker({ type: 'loop', cases, backend, dataBaseUrl }, (reply) => {
+    if (reply.type === 'epoch-row') onRow(reply.row);
   });
 
 window.runProfile = (cases, backend, onRow) =>
@@ -43,5 +50,5 @@ window.runProfile = (cases, backend, onRow) =>
 window.runReproduction = (config, onEpoch, onNote) =>
   inWorker({ type: 'reproduce', config, dataBaseUrl }, (reply) => {
     if (reply.type === 'epoch') onEpoch(reply.report);
-    else if (reply.type !== 'row' && reply.type !== 'profile') onNote(reply);
+    else if (reply.type !== 'row' && reply.type !== 'profile' && reply.type !== 'epoch-row') onNote(reply);
   });

@@ -1,7 +1,8 @@
 import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
 import { setUpBackend } from '../worker/backend';
 import { assertNever } from '../worker/protocol';
-import { benchmarkCase } from './benchmark';
+import { benchmarkCases } from './benchmark';
+import { benchmarkEpoch } from './epochBench';
 import { adapterLabel, createProbes } from './probes';
 import { profileCase } from './profile';
 import type { FromBenchWorker, ToBenchWorker } from './protocol';
@@ -19,9 +20,14 @@ async function handle(request: ToBenchWorker): Promise<void> {
       const probes = await createProbes('chromium', 'webgpu');
       if ('error' in probes) throw new Error(probes.error);
       const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
-      for (const benchCase of request.cases) {
-        scope.postMessage({ type: 'row', row: await benchmarkCase(benchCase, data, probes) });
-      }
+      await benchmarkCases(request.cases, request.settings, data, probes, (row) => scope.postMessage({ type: 'row', row }));
+      return;
+    }
+    case 'loop': {
+      const probes = await createProbes('chromium', request.backend);
+      if ('error' in probes) throw new Error(probes.error);
+      const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
+      for (const benchCase of request.cases) scope.postMessage({ type: 'epoch-row', row: await benchmarkEpoch(benchCase, data, probes) });
       return;
     }
     case 'profile': {

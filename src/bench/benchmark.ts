@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
+import type { AdapterDescription } from '../domain/backend';
 import { buildRunNetwork } from '../model/googlenet';
 import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
+import type { AdapterTables } from '../train/convStrategy';
 import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { TrainingSession } from '../train/session';
+import { type BenchPolicy, usePolicy } from './policies';
 
 export interface BenchCase {
   label: string;
@@ -25,12 +28,27 @@ export interface StepSubject {
   batch: number;
 }
 
-export interface BenchRow extends StepSubject {
+/** The WebGPU settings a row was measured under (the benchmark compares them). */
+export interface GpuSettings {
+  /** The kernel policy (policies.ts). */
+  policy: BenchPolicy;
+  /** tfjs's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches encoded before each queue submit. */
+  submitBatch: number;
+}
+
+export interface BenchRow extends StepSubject, GpuSettings {
   steps: number;
   examplesPerSecond: number;
   /** The same steps driven by the app's training loop (live loss reads, fences, yields): its overhead shows here. */
   appExamplesPerSecond: number;
   msPerStep: number;
+  /**
+   * Milliseconds the step's call takes to return: the thread's time to issue its kernels (tfjs's bookkeeping, the
+   * WebGPU API calls), no fence and no profiling. On a real GPU the step can be no faster than this.
+   */
+  issueMsPerStep: number;
+  /** issueMsPerStep over the dispatches (on WebGPU). */
+  issueUsPerDispatch: number | null;
   firstStepMs: number;
   /** Compute-shader dispatches in one training step; null where the backend has no such thing. */
   dispatchesPerStep: number | null;
@@ -50,6 +68,8 @@ export interface BenchProbes {
   runtime: string;
   backend: string;
   adapter: string;
+  /** The WebGPU adapter, where there is one: the kernel policies depend on it. */
+  adapterDescription: AdapterDescription | null;
   fence: DeviceFence;
   /** Counts compute dispatches made while `run` executes; null when not countable. */
   countDispatches(run: () => void): number | null;
@@ -81,21 +101,27 @@ function macsPerExample(config: TrainConfig): number {
   return macs;
 }
 
+/** The batches a benchmark's steps train on: real images, a seeded order, the same for every policy. */
+export function benchBatches(config: TrainConfig): (i: number) => Int32Array {
+  const order = shuffledIndices(config.trainSubset, seededRandom(config.seed));
+  return (i) => {
+    const start = (i * config.batchSize) % (config.trainSubset - config.batchSize + 1);
+    return order.subarray(start, start + config.batchSize);
+  };
+}
+
 /**
  * Times the engine's own training step (the one the worker's loop repeats) on real images: a warm-up step that
- * compiles the shaders, one step whose dispatches and readbacks are counted, then `steps` timed steps.
+ * compiles the shaders, one step whose dispatches and readbacks are counted, then `steps` timed steps, each timed
+ * twice: until its call returns (issue) and until the device has finished it (fence).
  */
-export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<BenchRow> {
+export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes, settings: GpuSettings): Promise<BenchRow> {
   const { config } = benchCase;
   const tensorsBefore = tf.memory().numTensors;
   const bytesBefore = probes.bytesInUse();
   const macs = macsPerExample(config);
   const session = new TrainingSession(config, data);
-  const order = shuffledIndices(config.trainSubset, seededRandom(config.seed));
-  const batchAt = (i: number) => {
-    const start = (i * config.batchSize) % (config.trainSubset - config.batchSize + 1);
-    return order.subarray(start, start + config.batchSize);
-  };
+  const batchAt = benchBatches(config);
   const step = (i: number) => session.trainStep(batchAt(i)).dispose();
   let measured: Omit<BenchRow, 'tensorsAfter' | 'bytesAfter' | 'appExamplesPerSecond'>;
   try {
@@ -112,19 +138,25 @@ export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, pr
     const kernelsPerStep = dispatchesPerStep === null ? (await tf.profile(() => step(2))).kernels.length : null;
 
     const times: number[] = [];
+    const issue: number[] = [];
     for (let i = 0; i < benchCase.steps; i++) {
       t = performance.now();
       step(3 + i);
+      issue.push(performance.now() - t);
       await probes.fence();
       times.push(performance.now() - t);
     }
     const msPerStep = median(times);
+    const issueMsPerStep = median(issue);
     const examplesPerSecond = (config.batchSize * 1000) / msPerStep;
     measured = {
       ...stepSubject(probes, benchCase),
+      ...settings,
       steps: benchCase.steps,
       examplesPerSecond,
       msPerStep,
+      issueMsPerStep,
+      issueUsPerDispatch: dispatchesPerStep ? (1000 * issueMsPerStep) / dispatchesPerStep : null,
       firstStepMs,
       dispatchesPerStep,
       kernelsPerStep,
@@ -158,4 +190,41 @@ async function measureAppLoop(benchCase: BenchCase, data: ImageDataset, probes: 
     },
   });
   return examplesPerSecond;
+}
+
+const SUBMIT_BATCH_FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
+
+/** What the benchmark compares on WebGPU: each policy at each submit batch (other backends: one row per case). */
+export interface BenchSettings {
+  policies: readonly BenchPolicy[];
+  submitBatches: readonly number[];
+  /** Tables to use in place of the shipped ones (a tuning run's own, on a GPU server). */
+  tables?: readonly AdapterTables[];
+}
+
+/** Every case under every setting, each a fresh session; the app's policy and tfjs's submit batch are restored after. */
+export async function benchmarkCases(
+  cases: readonly BenchCase[],
+  settings: BenchSettings,
+  data: ImageDataset,
+  probes: BenchProbes,
+  onRow: (row: BenchRow) => void,
+): Promise<void> {
+  const flags = tf.env();
+  const submitBatch = flags.getNumber(SUBMIT_BATCH_FLAG);
+  const gpu = probes.backend === 'webgpu';
+  try {
+    for (const benchCase of cases) {
+      for (const policy of gpu ? settings.policies : (['app'] as const)) {
+        for (const batch of gpu ? settings.submitBatches : [submitBatch]) {
+          usePolicy(probes.backend, policy, probes.adapterDescription, settings.tables);
+          flags.set(SUBMIT_BATCH_FLAG, batch);
+          onRow(await benchmarkCase(benchCase, data, probes, { policy, submitBatch: batch }));
+        }
+      }
+    }
+  } finally {
+    flags.set(SUBMIT_BATCH_FLAG, submitBatch);
+    usePolicy(probes.backend, 'app', probes.adapterDescription);
+  }
 }

@@ -3,8 +3,17 @@
  * or in Node with Dawn's WebGPU (`--runtime node`, for GPU servers without a browser).
  *
  *   npm run bench -- [--runtime chromium|node] [--models reduced,faithful] [--batches 8,32] [--steps 3] [--json FILE]
+ *                    [--policies tfjs,shaders,app] [--submit-batch 15,60] [--tables FILE] [--data DIR]
  *
- * Without --batches: the reduced model at batches 8 and 32, the faithful one at 2 (see DEFAULT_PLAN).
+ * Without --batches: the reduced model at batches 8 and 32, the faithful one at 2 (see DEFAULT_PLAN). Each WebGPU
+ * row is one kernel policy (src/bench/policies.ts: tfjs's kernels, our shaders with tfjs's convolutions, or the
+ * app's choice for the adapter; default app) at one WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (default tfjs's 15), and
+ * says how long the step's call takes to return (issue ms: the thread's time to issue it) beside the step's time.
+ * --tables reads the convolution tables from FILE instead of the shipped ones (a GPU server's own tuning run).
+ *
+ * --loop: one epoch of each case (its training and test subsets, e.g. the Classroom preset's) through the app's
+ * runTraining beside the same epoch's bare steps, on --backend webgpu or wasm, e.g.
+ *   npm run bench -- --loop --models classroom --batches 32 --backend wasm
  *
  * --profile: per-kernel time shares of one training step, summed by kernel name and family, on --backend (webgpu,
  * wasm or cpu; Node runs webgpu through Dawn), e.g.
@@ -14,21 +23,24 @@
  * H200, from the layer shapes (src/bench/stepCost.ts states the assumptions), e.g.
  *   npm run bench -- --estimate --models faithful --batches 64
  *
- * --tune (Chromium): times the WebGPU weight-gradient and forward-convolution strategies on every convolution of each
- * case's model, writes src/train/weightGradientTable.json and forwardConvTable.json, then times the step on
- * all-built-in kernels, with the weight-gradient table and with both, e.g.
+ * --tune (Chromium, or Node on Dawn): times every strategy of the three tuned convolution kernels on every
+ * convolution of each case's model on this adapter, merges its tables into src/train/convTables.json (or
+ * --tables-out FILE), then times the step under tfjs's kernels, our shaders, and our shaders with the new tables, e.g.
  *   npm run bench -- --tune --models classroom --batches 32
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist } from '../data/fashionMnist';
-import { type BenchCase, type BenchRow, benchmarkCase } from './benchmark';
+import { type AdapterTables, SHIPPED_TABLES, parseAdapterTables } from '../train/convStrategy';
+import type { BenchCase, BenchRow, BenchSettings } from './benchmark';
 import { BENCH_MODELS, type BenchModel, DEFAULT_PLAN, casesFor } from './cases';
 import { withBenchPage } from './chromium';
 import { installDawn } from './dawn';
+import type { EpochRow } from './epochBench';
+import { BENCH_POLICIES, type BenchPolicy, isBenchPolicy } from './policies';
 import type { ProfileRow } from './profile';
-import { tuneConvKernels } from './tune';
+import { tuneHere, tuneInChromium } from './tune';
 import type { BackendName } from '../domain/backend';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -40,7 +52,13 @@ const { values: args } = parseArgs({
     batches: { type: 'string' },
     steps: { type: 'string', default: String(DEFAULT_PLAN.steps) },
     json: { type: 'string' },
+    policies: { type: 'string', default: 'app' },
+    'submit-batch': { type: 'string', default: '15' },
+    tables: { type: 'string' },
+    'tables-out': { type: 'string' },
+    data: { type: 'string' },
     tune: { type: 'boolean', default: false },
+    loop: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     estimate: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'webgpu' },
@@ -65,13 +83,33 @@ function planFromArgs(): BenchCase[] {
   return casesFor({ models: models as BenchModel[], batches: { reduced: batches, faithful: batches, classroom: batches }, steps });
 }
 
+function settingsFromArgs(tables: readonly AdapterTables[] | undefined): BenchSettings {
+  const policies = args.policies.split(',').map((p) => p.trim());
+  const unknown = policies.find((p) => !isBenchPolicy(p));
+  if (unknown !== undefined) fail(`unknown policy "${unknown}"; choose from ${BENCH_POLICIES.join(', ')}`);
+  const submitBatches = args['submit-batch'].split(',').map(Number);
+  if (submitBatches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--submit-batch must be positive integers, not "${args['submit-batch']}"`);
+  return { policies: policies as BenchPolicy[], submitBatches, tables };
+}
+
+async function tablesFromArgs(): Promise<AdapterTables[] | undefined> {
+  if (args.tables === undefined) return undefined;
+  try {
+    return parseAdapterTables(JSON.parse(await readFile(args.tables, 'utf8')));
+  } catch (error) {
+    fail(`--tables ${args.tables}: ${(error as Error).message}`);
+  }
+}
+
 const COLUMNS: [string, (r: BenchRow) => string][] = [
   ['runtime', (r) => r.runtime],
   ['model', (r) => `${r.label} ${r.resolution}px w${r.width}`],
   ['batch', (r) => String(r.batch)],
+  ['policy', (r) => `${r.policy}/${r.submitBatch}`],
   ['ex/s', (r) => r.examplesPerSecond.toFixed(2)],
   ['app ex/s', (r) => `${r.appExamplesPerSecond.toFixed(2)} (${((100 * r.appExamplesPerSecond) / r.examplesPerSecond).toFixed(0)}%)`],
-  ['ms/step', (r) => r.msPerStep.toFixed(0)],
+  ['ms/step', (r) => r.msPerStep.toFixed(1)],
+  ['issue ms', (r) => `${r.issueMsPerStep.toFixed(1)}${r.issueUsPerDispatch === null ? '' : ` (${r.issueUsPerDispatch.toFixed(0)} µs/d)`}`],
   ['1st step ms', (r) => r.firstStepMs.toFixed(0)],
   ['dispatch/step', (r) => String(r.dispatchesPerStep ?? `${r.kernelsPerStep} kernels`)],
   ['reads/step', (r) => String(r.readbacksPerStep)],
@@ -85,45 +123,89 @@ function printRow(row: BenchRow, index: number): void {
   console.log(COLUMNS.map(([, cell]) => cell(row).padEnd(14)).join(' '));
 }
 
-async function runInChromium(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<string> {
+function printEpochRow(row: EpochRow): void {
+  console.log(
+    `${row.runtime} · ${row.backend} (${row.adapter}) · ${row.label} ${row.resolution}px w${row.width}, batch ${row.batch}, ` +
+      `${row.trainImages} / ${row.testImages} images: steps alone ${row.examplesPerSecond.toFixed(1)} ex/s (${row.stepsSeconds.toFixed(2)} s); ` +
+      `whole epoch ${row.epochExamplesPerSecond.toFixed(1)} ex/s (${row.epochSeconds.toFixed(2)} s, ` +
+      `${(100 * row.epochExamplesPerSecond / row.examplesPerSecond).toFixed(0)} %; ${row.outsideStepsSeconds.toFixed(2)} s outside the steps, ` +
+      `${row.readsPerEpoch} reads); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,
+  );
+}
+
+const dataDir = () => (args.data === undefined ? new URL('public/data/fashion-mnist/', ROOT) : new URL(`file://${args.data.replace(/\/?$/, '/')}`));
+
+const loadDataInNode = () => loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dataDir()))));
+
+/** tfjs's backend in this process, set up as the worker does (Dawn's WebGPU for webgpu), with the benchmark's probes. */
+async function probesInNode(backend: BackendName) {
+  if (backend === 'webgpu') await installDawn();
+  const { createProbes } = await import('./probes');
+  const probes = await createProbes('node', backend);
+  if ('error' in probes) fail(backend === 'webgpu' ? `no usable WebGPU adapter in Node (Dawn): ${probes.error}` : `no usable ${backend} backend in Node: ${probes.error}`);
+  return probes;
+}
+
+const nodeRuntime = (backend: string) => `Node ${process.version}${backend === 'webgpu' ? ' with Dawn' : ''}`;
+
+async function runInChromium(cases: BenchCase[], settings: BenchSettings, onRow: (row: BenchRow) => void): Promise<string> {
   const { browser } = await withBenchPage(async (page) => {
     await page.exposeFunction('reportBenchRow', onRow);
     await page.evaluate(
-      (benchCases) => window.runBenchmark(benchCases, (row) => (window as unknown as { reportBenchRow(r: BenchRow): void }).reportBenchRow(row)),
-      cases,
+      ([benchCases, benchSettings]) =>
+        window.runBenchmark(benchCases, benchSettings, (row) => (window as unknown as { reportBenchRow(r: BenchRow): void }).reportBenchRow(row)),
+      [cases, settings] as const,
     );
   });
   return browser;
 }
 
-const loadDataInNode = () => {
-  const dir = new URL('public/data/fashion-mnist/', ROOT);
-  return loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dir))));
-};
+async function runInNode(cases: BenchCase[], settings: BenchSettings, onRow: (row: BenchRow) => void): Promise<string> {
+  const probes = await probesInNode('webgpu');
+  const { benchmarkCases } = await import('./benchmark');
+  await benchmarkCases(cases, settings, await loadDataInNode(), probes, onRow);
+  return nodeRuntime('webgpu');
+}
 
-/** Dawn's WebGPU in Node: the same engine and backend code, with navigator.gpu provided by the webgpu package. */
-async function runInNode(cases: BenchCase[], onRow: (row: BenchRow) => void): Promise<string> {
-  await installDawn();
-  const { createProbes } = await import('./probes');
-  const probes = await createProbes('node', 'webgpu');
-  if ('error' in probes) fail(`no usable WebGPU adapter in Node (Dawn): ${probes.error}`);
-  const data = await loadDataInNode();
-  for (const benchCase of cases) onRow(await benchmarkCase(benchCase, data, probes));
-  return `Node ${process.version} with Dawn`;
+const LOOP_BACKENDS = ['webgpu', 'wasm'] as const satisfies readonly BackendName[];
+
+async function loop(cases: BenchCase[]): Promise<void> {
+  const backend = args.backend as (typeof LOOP_BACKENDS)[number];
+  if (!LOOP_BACKENDS.includes(backend)) fail(`--loop measures ${LOOP_BACKENDS.join(', ')}, not "${args.backend}"`);
+  const rows: EpochRow[] = [];
+  const onRow = (row: EpochRow) => {
+    printEpochRow(row);
+    rows.push(row);
+  };
+  console.log(`Timing one epoch of ${cases.length} case(s) on ${args.runtime} / ${backend}: its steps alone, then the whole epoch in runTraining.`);
+  let runtime: string;
+  if (args.runtime === 'chromium') {
+    ({ browser: runtime } = await withBenchPage(async (page) => {
+      await page.exposeFunction('reportEpochRow', onRow);
+      await page.evaluate(
+        ([benchCases, name]) => window.runEpochs(benchCases, name, (row) => (window as unknown as { reportEpochRow(r: EpochRow): void }).reportEpochRow(row)),
+        [cases, backend] as const,
+      );
+    }));
+  } else if (args.runtime === 'node') {
+    const probes = await probesInNode(backend);
+    const { benchmarkEpoch } = await import('./epochBench');
+    const data = await loadDataInNode();
+    for (const benchCase of cases) onRow(await benchmarkEpoch(benchCase, data, probes));
+    runtime = nodeRuntime(backend);
+  } else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
+  await writeReport({ runtime, rows });
 }
 
 const PROFILE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const satisfies readonly BackendName[];
 type ProfileBackend = (typeof PROFILE_BACKENDS)[number];
 
 async function profileInNode(cases: BenchCase[], backend: ProfileBackend, onRow: (row: ProfileRow) => void): Promise<string> {
-  if (backend === 'webgpu') await installDawn();
-  const { createProbes } = await import('./probes');
+  const probes = await probesInNode(backend);
   const { profileCase } = await import('./profile');
-  const probes = await createProbes('node', backend);
-  if ('error' in probes) fail(`no usable ${backend} backend in Node: ${probes.error}`);
   const data = await loadDataInNode();
   for (const benchCase of cases) onRow(await profileCase(benchCase, data, probes));
-  return `Node ${process.version}${backend === 'webgpu' ? ' with Dawn' : ''}`;
+  return nodeRuntime(backend);
 }
 
 async function profileInChromium(cases: BenchCase[], backend: ProfileBackend, onRow: (row: ProfileRow) => void): Promise<string> {
@@ -192,29 +274,41 @@ const machineDescription = () => ({
   memoryGB: Math.round(os.totalmem() / 2 ** 30),
 });
 
+async function writeReport(report: { runtime: string; rows: unknown[] }): Promise<void> {
+  if (!args.json) return;
+  await writeFile(args.json, JSON.stringify({ date: new Date().toISOString(), machine: machineDescription(), ...report }, null, 2) + '\n');
+  console.log(`wrote ${args.json}`);
+}
+
 async function profile(plan: BenchCase[]): Promise<void> {
   const backend = args.backend as ProfileBackend;
   if (!PROFILE_BACKENDS.includes(backend)) fail(`--profile measures ${PROFILE_BACKENDS.join(', ')}, not "${args.backend}"`);
-  const profiles: ProfileRow[] = [];
+  const rows: ProfileRow[] = [];
   const onRow = (row: ProfileRow) => {
     printProfile(row);
-    profiles.push(row);
+    rows.push(row);
   };
   console.log(`Profiling ${plan.length} case(s) on ${args.runtime} / ${backend}: a warm-up, then ${plan[0]?.steps} steps timed and ${plan[0]?.steps} profiled.`);
-  let runtimeVersion: string;
-  if (args.runtime === 'chromium') runtimeVersion = await profileInChromium(plan, backend, onRow);
-  else if (args.runtime === 'node') runtimeVersion = await profileInNode(plan, backend, onRow);
+  let runtime: string;
+  if (args.runtime === 'chromium') runtime = await profileInChromium(plan, backend, onRow);
+  else if (args.runtime === 'node') runtime = await profileInNode(plan, backend, onRow);
   else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
-  if (args.json) {
-    await writeFile(args.json, JSON.stringify({ date: new Date().toISOString(), machine: machineDescription(), runtime: runtimeVersion, rows: profiles }, null, 2) + '\n');
-    console.log(`wrote ${args.json}`);
-  }
+  await writeReport({ runtime, rows });
+}
+
+async function tune(cases: BenchCase[], tables: readonly AdapterTables[] | undefined): Promise<void> {
+  const output = { tablesFile: args['tables-out'] ?? new URL('src/train/convTables.json', ROOT), jsonFile: args.json };
+  if (args.runtime === 'chromium') await tuneInChromium(cases, output);
+  else if (args.runtime === 'node') {
+    const probes = await probesInNode('webgpu');
+    await tuneHere(cases, await loadDataInNode(), probes, nodeRuntime('webgpu'), tables ?? SHIPPED_TABLES, output);
+  } else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
 }
 
 const cases = planFromArgs();
+const tables = await tablesFromArgs();
 if (args.tune) {
-  if (args.runtime !== 'chromium') fail('--tune runs in Chromium only');
-  await tuneConvKernels(cases, args.json);
+  await tune(cases, tables);
   process.exit(0);
 }
 if (args.estimate) {
@@ -225,18 +319,19 @@ if (args.profile) {
   await profile(cases);
   process.exit(0);
 }
+if (args.loop) {
+  await loop(cases);
+  process.exit(0);
+}
+const settings = settingsFromArgs(tables);
 const rows: BenchRow[] = [];
 const onRow = (row: BenchRow) => {
   printRow(row, rows.length);
   rows.push(row);
 };
-console.log(`Benchmarking ${cases.length} case(s) on ${args.runtime}; a faithful step on a software adapter takes ~90 s.`);
-let runtimeVersion: string;
-if (args.runtime === 'chromium') runtimeVersion = await runInChromium(cases, onRow);
-else if (args.runtime === 'node') runtimeVersion = await runInNode(cases, onRow);
+console.log(`Benchmarking ${cases.length} case(s) on ${args.runtime} (policies ${settings.policies.join(', ')}; submit every ${settings.submitBatches.join(', ')} dispatches).`);
+let runtime: string;
+if (args.runtime === 'chromium') runtime = await runInChromium(cases, settings, onRow);
+else if (args.runtime === 'node') runtime = await runInNode(cases, settings, onRow);
 else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
-
-if (args.json) {
-  await writeFile(args.json, JSON.stringify({ date: new Date().toISOString(), machine: machineDescription(), runtime: runtimeVersion, rows }, null, 2) + '\n');
-  console.log(`wrote ${args.json}`);
-}
+await writeReport({ runtime, rows });

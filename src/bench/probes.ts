@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { memoryUse, setUpBackend } from '../worker/backend';
-import type { AdapterDescription } from '../worker/protocol';
+import type { AdapterDescription, BackendName } from '../domain/backend';
 import type { BenchProbes } from './benchmark';
-import type { BackendName } from '../domain/backend';
 
 /** Counts calls to one method of an object while `run` executes, then restores it. */
 function countCalls<T extends object, K extends keyof T>(target: T, method: K, run: () => void): number {
@@ -34,6 +33,7 @@ export async function createProbes(runtime: string, backendName: BackendName): P
     runtime,
     backend: backendName,
     adapter: adapterLabel(setup.adapter, backendName),
+    adapterDescription: setup.adapter,
     fence: setup.fence,
     countDispatches: (run) =>
       isWebGpu && typeof GPUComputePassEncoder !== 'undefined'

@@ -1,18 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { FORWARD_STRATEGIES, type StrategyTable, WEIGHT_GRADIENT_STRATEGIES, parseTable } from '../train/convStrategy';
-import type { BenchCase, BenchRow } from './benchmark';
+import type { ImageDataset } from '../data/dataset';
+import { type AdapterTables, parseAdapterTables } from '../train/convStrategy';
+import type { BenchCase, BenchProbes, BenchRow } from './benchmark';
 import { withBenchPage } from './chromium';
-import type { FromTuneWorker, TuneRequest, TunedKernel } from './tuneWorker';
-
-/** Each tuned kernel's table, the strategies it may hold, and how the log names it. */
-const TABLES = {
-  weightGradient: { file: new URL('../train/weightGradientTable.json', import.meta.url), strategies: WEIGHT_GRADIENT_STRATEGIES, name: 'weight gradient' },
-  forward: { file: new URL('../train/forwardConvTable.json', import.meta.url), strategies: FORWARD_STRATEGIES, name: 'forward' },
-} as const;
-
-type Measured = StrategyTable<string>['layers'];
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+import type { FromTuneWorker, TuneRequest } from './tuneWorker';
+import { type TuneMessage, tuneConvKernels } from './tuning';
 
 /** Timed runs per strategy and layer: the median of five steadies a busy machine's figures. */
 const REPS = 5;
@@ -23,62 +15,81 @@ declare global {
   }
 }
 
-/** Merges what was measured into a kernel's shipped table, layers sorted so that the file's diffs stay readable. */
-async function writeTable(kernel: TunedKernel, measured: Measured, adapter: string): Promise<void> {
-  const { file, strategies, name } = TABLES[kernel];
-  const merged: Measured = parseTable(JSON.parse(await readFile(file, 'utf8')), strategies as readonly string[], name).layers;
-  for (const [key, byBatch] of Object.entries(measured)) merged[key] = { ...merged[key], ...byBatch };
-  const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
-  await writeFile(file, JSON.stringify({ adapter, layers: sorted }, null, 2) + '\n');
-  console.log(`wrote ${file.pathname}`);
-}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/**
- * `npm run bench -- --tune`: times the strategies of both tuned kernels (the weight gradient and the forward
- * convolution) on every distinct convolution of each case's model at its batch (src/bench/tuneWorker.ts, in
- * Chromium's WebGPU), writes the choices into the tables the app ships, then times each case's training step with
- * tfjs's kernels everywhere, with the weight-gradient table, and with both (`jsonFile`: every layer's timings and
- * every step's figures).
- */
-export async function tuneConvKernels(cases: BenchCase[], jsonFile?: string): Promise<void> {
+/** Prints the tuning's progress and keeps what the report file needs. */
+function tuningLog() {
   const rows: { policy: string; row: BenchRow }[] = [];
-  const comparisons: Extract<FromTuneWorker, { type: 'steps' }>[] = [];
+  const comparisons: Extract<TuneMessage, { type: 'steps' }>[] = [];
   let adapter = '';
-  const measured: Record<TunedKernel, Measured> = { weightGradient: {}, forward: {} };
-  const onMessage = (message: FromTuneWorker) => {
+  const onMessage = (message: TuneMessage) => {
     if (message.type === 'adapter') adapter = message.adapter;
     else if (message.type === 'layer') {
-      const { ms, strategy } = message.entry;
-      const times = Object.entries<number>(ms).map(([s, t]) => `${s} ${t.toFixed(1)}`).join(', ');
-      const kernel = TABLES[message.kernel].name;
-      console.log(`${kernel.padEnd(15)} ${message.key.padEnd(40)} n${message.batch}: ${strategy.padEnd(12)} (ms: ${times})  ${message.layer}`);
-      const table = measured[message.kernel];
-      table[message.key] = { ...table[message.key], [String(message.batch)]: message.entry };
+      const times = Object.entries(message.entry.ms).map(([s, t]) => `${s} ${(t as number).toFixed(2)}`).join(', ');
+      console.log(`${message.kernel.padEnd(15)} ${message.key.padEnd(40)} n${message.batch}: ${message.entry.strategy.padEnd(12)} (ms: ${times})  ${message.layer}`);
     } else if (message.type === 'row') {
       const { row } = message;
       console.log(
-        `step, ${message.policy.padEnd(11)} ${row.label} ${row.resolution}px w${row.width} batch ${row.batch}: ${row.msPerStep.toFixed(0)} ms ` +
-          `(${row.examplesPerSecond.toFixed(2)} ex/s; app loop ${row.appExamplesPerSecond.toFixed(2)}; ${row.dispatchesPerStep} dispatches, ` +
-          `${row.readbacksPerStep} reads, tensors ${row.tensorsBefore}→${row.tensorsAfter})`,
+        `step, ${message.policy.padEnd(8)} ${row.label} ${row.resolution}px w${row.width} batch ${row.batch}: ${row.msPerStep.toFixed(1)} ms ` +
+          `(issue ${row.issueMsPerStep.toFixed(1)} ms; ${row.examplesPerSecond.toFixed(1)} ex/s; app loop ${row.appExamplesPerSecond.toFixed(1)}; ` +
+          `${row.dispatchesPerStep} dispatches, ${row.readbacksPerStep} reads, tensors ${row.tensorsBefore}→${row.tensorsAfter})`,
       );
       rows.push({ policy: message.policy, row });
-    } else if (message.type === 'steps') {
-      const builtin = message.ms['built-in'];
-      // Each step against the all-built-in step of the same round: the pair shares the machine's load of the moment.
+    } else {
+      const baseline = message.ms.tfjs;
+      // Each step against tfjs's step of the same round: the pair shares the machine's load of the moment.
       const summary = Object.entries(message.ms).map(([policy, times]) => {
-        const ratio = median(times.map((ms, i) => builtin[i]! / ms));
-        return `${policy} ${median(times).toFixed(0)} ms (${ratio.toFixed(2)}×)`;
+        const ratio = median(times.map((ms, i) => baseline[i]! / ms));
+        return `${policy} ${median(times).toFixed(1)} ms (${ratio.toFixed(2)}×)`;
       });
-      console.log(
-        `${message.label} batch ${message.batch}, policies taking turns, medians of ${builtin.length}: ${summary.join(', ')}; ` +
-          `× is the median over rounds of the all-built-in step's time over this one's`,
-      );
+      console.log(`${message.label} batch ${message.batch}, policies taking turns, medians of ${baseline.length}: ${summary.join(', ')}; × is tfjs's step over this one`);
       comparisons.push(message);
     }
   };
-  const request: TuneRequest = { cases, reps: REPS, dataBaseUrl: '/data/fashion-mnist' };
+  return { onMessage, report: () => ({ adapter, rows, comparisons }) };
+}
+
+/** Puts `tables` into the table file in place of any earlier entry for the same adapter, layers sorted. */
+export async function mergeTables(file: string | URL, tables: AdapterTables): Promise<void> {
+  const existing = parseAdapterTables(JSON.parse(await readFile(file, 'utf8')));
+  const same = (t: AdapterTables) => JSON.stringify(t.adapter) === JSON.stringify(tables.adapter);
+  const sorted = (layers: Record<string, unknown>) => Object.fromEntries(Object.entries(layers).sort(([a], [b]) => a.localeCompare(b)));
+  const entry = {
+    ...tables,
+    weightGradient: sorted(tables.weightGradient),
+    forward: sorted(tables.forward),
+    inputGradient: sorted(tables.inputGradient),
+  };
+  const merged = existing.some(same) ? existing.map((t) => (same(t) ? entry : t)) : [...existing, entry];
+  await writeFile(file, JSON.stringify({ tables: merged }, null, 2) + '\n');
+  console.log(`wrote ${typeof file === 'string' ? file : file.pathname}`);
+}
+
+export interface TuneOutput {
+  /** Where the adapter's tables are merged: the shipped file, or a tuning run's own. */
+  tablesFile: string | URL;
+  jsonFile?: string;
+}
+
+async function finish(output: TuneOutput, tables: AdapterTables, runtime: string, report: ReturnType<ReturnType<typeof tuningLog>['report']>) {
+  await mergeTables(output.tablesFile, tables);
+  if (output.jsonFile) {
+    await writeFile(output.jsonFile, JSON.stringify({ date: new Date().toISOString(), runtime, ...report, tables }, null, 2) + '\n');
+    console.log(`wrote ${output.jsonFile}`);
+  }
+}
+
+/** In Chromium's worker, on its WebGPU adapter. */
+export async function tuneInChromium(cases: BenchCase[], output: TuneOutput): Promise<void> {
+  const log = tuningLog();
+  let tables: AdapterTables | undefined;
+  const onMessage = (message: FromTuneWorker) => {
+    if (message.type === 'tables') tables = message.tables;
+    else if (message.type !== 'done' && message.type !== 'error') log.onMessage(message);
+  };
   const { browser } = await withBenchPage(async (page) => {
     await page.exposeFunction('reportTuning', onMessage);
+    const request: TuneRequest = { cases, reps: REPS, dataBaseUrl: '/data/fashion-mnist', browser: page.context().browser()?.version() ?? 'Chromium' };
     await page.evaluate(
       (tuneRequest) =>
         new Promise<void>((resolve, reject) => {
@@ -92,13 +103,17 @@ export async function tuneConvKernels(cases: BenchCase[], jsonFile?: string): Pr
           worker.onerror = (event) => reject(new Error(event.message || 'the tuning worker crashed'));
           worker.postMessage(tuneRequest);
         }),
-      request,
+      { ...request, browser: `Chromium ${request.browser}` },
     );
   });
-  await writeTable('weightGradient', measured.weightGradient, `${adapter} (${browser})`);
-  await writeTable('forward', measured.forward, `${adapter} (${browser})`);
-  if (jsonFile) {
-    await writeFile(jsonFile, JSON.stringify({ date: new Date().toISOString(), runtime: browser, adapter, layers: measured, rows, comparisons }, null, 2) + '\n');
-    console.log(`wrote ${jsonFile}`);
-  }
+  if (tables === undefined) throw new Error('the tuning worker ended without its tables');
+  await finish(output, tables, browser, log.report());
+}
+
+/** In this process (Node with Dawn's WebGPU), on the adapter the probes were made for. */
+export async function tuneHere(cases: BenchCase[], data: ImageDataset, probes: BenchProbes, runtime: string, earlier: readonly AdapterTables[], output: TuneOutput) {
+  const log = tuningLog();
+  const tables = await tuneConvKernels(cases, data, probes, REPS, runtime, log.onMessage, earlier);
+  await finish(output, tables, runtime, log.report());
+  return tables;
 }

@@ -13,6 +13,10 @@ const SIDE = 28;
 const images = () => tf.tensor4d(Float32Array.from({ length: 2 * SIDE * SIDE }, (_, i) => (i >= SIDE * SIDE ? 1000 : 0) + (i % (SIDE * SIDE)) + 1), [2, SIDE, SIDE, 1]);
 const pixel = (n: number, y: number, x: number) => (y < 0 || x < 0 || y >= SIDE || x >= SIDE ? 0 : 1000 * n + SIDE * y + x + 1);
 
+/** The boxes augmentBatch takes, for `count` images, from the draws of `random`. */
+const boxesOf = (count: number, augmentation: { cropPadding: number; flip: boolean }, random: () => number) =>
+  tf.tensor2d(augmentationBoxes(count, SIDE, augmentation, random), [count, 4]);
+
 /** Replays the draws augmentationBoxes makes, to know each example's offset and flip. */
 function drawsOf(boxes: Float32Array, padding: number, n: number) {
   const border = Math.max(padding, 1);
@@ -23,7 +27,7 @@ function drawsOf(boxes: Float32Array, padding: number, n: number) {
 
 describe('augmentBatch', () => {
   it('leaves the images as they are with neither crop nor flip drawn', () => {
-    const result = tf.tidy(() => [...augmentBatch(images(), { cropPadding: 0, flip: false }, seededRandom(1)).dataSync()]);
+    const result = tf.tidy(() => [...augmentBatch(images(), { cropPadding: 0, flip: false }, boxesOf(2, { cropPadding: 0, flip: false }, seededRandom(1))).dataSync()]);
     expect(result).toEqual([...images().dataSync()]);
   });
 
@@ -34,7 +38,7 @@ describe('augmentBatch', () => {
   ])('%s moves whole pixels, with zeros where the padding shows', (_, augmentation) => {
     for (let seed = 1; seed <= 6; seed++) {
       const boxes = augmentationBoxes(2, SIDE, augmentation, seededRandom(seed));
-      const out = tf.tidy(() => augmentBatch(images(), augmentation, seededRandom(seed)).arraySync());
+      const out = tf.tidy(() => augmentBatch(images(), augmentation, boxesOf(2, augmentation, seededRandom(seed))).arraySync());
       for (let n = 0; n < 2; n++) {
         const { dy, dx, flipped } = drawsOf(boxes, augmentation.cropPadding, n);
         expect(Math.abs(dy)).toBeLessThanOrEqual(augmentation.cropPadding);
@@ -74,9 +78,9 @@ describe('augmentBatch', () => {
     });
     const [plain, unchanged, expected, augmented] = tf.tidy(() => [
       set.batch(indices, 40, 1).images.dataSync(),
-      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, { cropPadding: 0, flip: false }, seededRandom(4))).images.dataSync(),
+      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, { cropPadding: 0, flip: false }, boxesOf(2, { cropPadding: 0, flip: false }, seededRandom(4)))).images.dataSync(),
       tf.div(tf.image.resizeBilinear(tf.tensor4d(shifted, [2, SIDE, SIDE, 1]), [40, 40], false, true), 255).dataSync(),
-      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, augmentation, seededRandom(4))).images.dataSync(),
+      set.batch(indices, 40, 1, (raw) => augmentBatch(raw, augmentation, boxesOf(2, augmentation, seededRandom(4)))).images.dataSync(),
     ]);
     set.dispose();
     const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
@@ -86,8 +90,10 @@ describe('augmentBatch', () => {
 
   it('frees everything it makes', () => {
     const input = images();
+    const boxes = boxesOf(2, { cropPadding: 2, flip: true }, seededRandom(1));
     const before = tf.memory().numTensors;
-    augmentBatch(input, { cropPadding: 2, flip: true }, seededRandom(1)).dispose();
+    augmentBatch(input, { cropPadding: 2, flip: true }, boxes).dispose();
+    boxes.dispose();
     expect(tf.memory().numTensors).toBe(before);
     input.dispose();
   });

@@ -26,18 +26,18 @@ export function augmentationBoxes(count: number, side: number, augmentation: Aug
 }
 
 /**
- * Crops and flips a batch of square images on the device. The boxes land on whole pixels up to float rounding,
+ * Crops and flips a batch of square images on the device, by boxes from augmentationBoxes (a tensor, so that a
+ * recorded step can be given the next batch's). The boxes land on whole pixels up to float rounding,
  * which nearest sampling absorbs, so the crop copies pixels exactly (bilinear would blend in a few millionths of a
  * neighbour); the resize to the run's resolution comes after, as without augmentation.
  * The one-pixel border keeps every real pixel strictly inside the padded image: a position that rounding pushes
  * past the edge reads as the extrapolation value, which is only ever a padding zero.
  */
-export function augmentBatch(images: tf.Tensor4D, augmentation: Augmentation, random: () => number): tf.Tensor4D {
+export function augmentBatch(images: tf.Tensor4D, augmentation: Augmentation, boxes: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const [count, side] = images.shape;
     const border = Math.max(augmentation.cropPadding, 1);
     const padded = tf.pad(images, [[0, 0], [border, border], [border, border], [0, 0]]);
-    const boxes = tf.tensor2d(augmentationBoxes(count, side, augmentation, random), [count, 4]);
     const owners = tf.range(0, count, 1, 'int32') as tf.Tensor1D;
     return tf.image.cropAndResize(padded, boxes, owners, [side, side], 'nearest', 0);
   });

@@ -31,12 +31,12 @@ export class DeviceImageSet {
    * before the resize (training batches only).
    */
   batch(
-    indices: Int32Array,
+    indices: Int32Array | tf.Tensor1D,
     side: number,
     channels = this.storedChannels,
     augment?: (images: tf.Tensor4D) => tf.Tensor4D,
   ): { images: tf.Tensor4D; labels: tf.Tensor1D } {
-    const index = tf.tensor1d(indices, 'int32');
+    const index = indices instanceof Int32Array ? tf.tensor1d(indices, 'int32') : indices;
     const gathered = tf.gather(this.images, index);
     const raw = augment ? augment(gathered) : gathered;
     const resized = side === this.storedSide ? raw : tf.image.resizeBilinear(raw, [side, side], false, true);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { RELU_GRADIENT, fusedOr } from './customKernels';
 
 /**
  * A convolution with its bias and ReLU fused into one kernel while training, not only when inferring. Under a
@@ -11,15 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 
 export type FusableActivation = 'relu' | 'linear';
 
-/**
- * dy where y > 0, else 0: a backend may register this as one kernel (WebGPU does, in train/fusedKernels.ts: one
- * dispatch instead of step and multiply); elsewhere it is those two ops.
- */
-export const RELU_GRADIENT = 'PlaygroundReluGradient';
-
+/** dy where y > 0, else 0: one kernel where the backend has RELU_GRADIENT (WebGPU: one dispatch), else step and multiply. */
 export function reluGradient<T extends tf.Tensor>(dy: T, y: T): T {
-  if (tf.getKernel(RELU_GRADIENT, tf.getBackend()) === undefined) return tf.mul(dy, tf.step(y));
-  return tf.engine().runKernel(RELU_GRADIENT, { dy, y }) as T;
+  return fusedOr(RELU_GRADIENT, { dy, y }, {}, () => tf.mul(dy, tf.step(y)));
 }
 
 export interface FusedConvOptions {

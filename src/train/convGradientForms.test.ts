@@ -4,8 +4,6 @@ import { type ArchitectureOptions, DEFAULT_CONFIG, architectureOf } from '../con
 import { seededRandom } from '../data/random';
 import { buildRunNetwork } from '../model/googlenet';
 import {
-  type Info,
-  KernelScope,
   type Shape4,
   type Unfold,
   forwardConvWeightGradient,
@@ -14,6 +12,7 @@ import {
   weightGradientConvInfo,
 } from './convGradientForms';
 import { type ConvShape, convLayerShapes, layerKey } from './convStrategy';
+import { type Info, KernelScope } from './kernelSupport';
 import { CONV_EDGE_CASES } from './gradientTestCases';
 import { scaledError } from './scaledError';
 

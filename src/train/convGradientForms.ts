@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { KernelScope } from './kernelSupport';
 
 /**
  * A convolution's weight gradient, and its forward pass, written as other kernels, for any backend: the wasm
@@ -15,49 +16,6 @@ export interface Pads {
   bottom: number;
   left: number;
   right: number;
-}
-
-/** Runs one backend's registered kernels and frees the intermediates they make, however the kernel ends. */
-export class KernelScope {
-  private readonly temporaries: Info[] = [];
-
-  constructor(
-    readonly backend: tf.KernelBackend,
-    private readonly backendName: string,
-    private readonly kernels: ReadonlyMap<string, tf.KernelFunc>,
-  ) {}
-
-  /** An intermediate, freed when the kernel returns. */
-  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
-    return this.keep(this.result(name, inputs, attrs));
-  }
-
-  /** Frees `info` with the other intermediates: for tensors made outside `run`, by a backend's own program. */
-  keep(info: Info): Info {
-    this.temporaries.push(info);
-    return info;
-  }
-
-  /** The kernel's output, which the engine takes over. */
-  result(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): Info {
-    const kernel = this.kernels.get(name);
-    if (kernel === undefined) throw new Error(`The ${this.backendName} backend has no ${name} kernel.`);
-    const output = kernel({ inputs, backend: this.backend, attrs });
-    if (Array.isArray(output)) throw new Error(`The ${this.backendName} ${name} kernel returned ${output.length} tensors, not one.`);
-    return output;
-  }
-
-  reshape(x: Info, shape: number[]): Info {
-    return this.run('Reshape', { x }, { shape });
-  }
-
-  transpose(x: Info, perm: number[]): Info {
-    return this.run('Transpose', { x }, { perm });
-  }
-
-  dispose(): void {
-    for (const info of this.temporaries) this.backend.disposeData(info.dataId);
-  }
 }
 
 export function shape4(info: Info): Shape4 {

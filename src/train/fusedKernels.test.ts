@@ -1,19 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BATCH_NORM_FORWARD, BATCH_NORM_GRADIENT, RUNNING_AVERAGES, TrainingBatchNormalization, normalizeBatch } from '../model/batchNorm';
-import { SGD_UPDATE, type SgdUpdateAttrs, registerFusedKernels, updateInputs } from './fusedKernels';
+import { TrainingBatchNormalization, normalizeBatch } from '../model/batchNorm';
+import { BATCH_NORM_FORWARD, BATCH_NORM_GRADIENT, RUNNING_AVERAGES, SGD_UPDATE, type SgdUpdateAttrs, updateInputs } from '../model/customKernels';
+import { install } from './trainingKernels';
 
-registerFusedKernels();
+install('cpu');
+install('wasm');
+
+const RATE = 0.05;
 
 const SHAPES = [[3, 3, 4, 5], [5], [7, 2], [1]];
 
 /** PyTorch's rules written as tfjs ops, element by element. */
 function reference(attrs: SgdUpdateAttrs, weights: tf.Tensor[], gradients: tf.Tensor[], buffers: tf.Tensor[]): tf.Tensor[] {
   const steps = weights.map((w, i) => tf.add(gradients[i]!, tf.mul(w, attrs.weightDecay)));
-  if (attrs.momentum === 0) return weights.map((w, i) => tf.sub(w, tf.mul(steps[i]!, attrs.learningRate)));
+  if (attrs.momentum === 0) return weights.map((w, i) => tf.sub(w, tf.mul(steps[i]!, RATE)));
   const newBuffers = buffers.map((b, i) => tf.add(tf.mul(b, attrs.momentum), steps[i]!));
-  return [...weights.map((w, i) => tf.sub(w, tf.mul(newBuffers[i]!, attrs.learningRate))), ...newBuffers];
+  return [...weights.map((w, i) => tf.sub(w, tf.mul(newBuffers[i]!, RATE))), ...newBuffers];
 }
 
 afterAll(async () => {
@@ -30,22 +34,23 @@ describe.each(['cpu', 'wasm'])('the one-kernel SGD update on %s', (backend) => {
     const weights = SHAPES.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 1));
     const gradients = SHAPES.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 11));
     const buffers = momentum > 0 ? SHAPES.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 21)) : [];
-    const attrs: SgdUpdateAttrs = { learningRate: 0.05, weightDecay, momentum, variableCount: SHAPES.length };
+    const attrs: SgdUpdateAttrs = { weightDecay, momentum, variableCount: SHAPES.length };
+    const rate = tf.scalar(RATE);
     const before = tf.memory().numTensors;
     const profile = await tf.profile(() => {
-      tf.dispose(tf.engine().runKernel(SGD_UPDATE, updateInputs(weights, gradients, buffers), attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]);
+      tf.dispose(tf.engine().runKernel(SGD_UPDATE, updateInputs(rate, weights, gradients, buffers), attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]);
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(profile.kernels.map((k) => k.name)).toEqual([SGD_UPDATE]);
 
-    const updated = tf.engine().runKernel(SGD_UPDATE, updateInputs(weights, gradients, buffers), attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const updated = tf.engine().runKernel(SGD_UPDATE, updateInputs(rate, weights, gradients, buffers), attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     const expected = reference(attrs, weights, gradients, buffers);
     expect(updated).toHaveLength(expected.length);
     updated.forEach((tensor, i) => {
       expect(tensor.shape).toEqual(expected[i]!.shape);
       expect(tf.max(tf.abs(tf.sub(tensor, expected[i]!))).dataSync()[0]).toBeLessThan(1e-6);
     });
-    tf.dispose([...weights, ...gradients, ...buffers, ...updated, ...expected]);
+    tf.dispose([rate, ...weights, ...gradients, ...buffers, ...updated, ...expected]);
   });
 });
 
@@ -62,7 +67,12 @@ describe("ReLU's gradient, registered anew", () => {
 });
 
 describe("batch norm's training pass and its gradient as one kernel each", () => {
-  it.each(['cpu', 'wasm'])("on %s equal tfjs's moments + batchNorm, output and gradients, to 1e-5", async (backend) => {
+  it.each([
+    ['cpu', false],
+    ['wasm', false],
+    ['cpu', true],
+    ['wasm', true],
+  ] as const)("on %s (fused ReLU: %s) equal tfjs's moments + batchNorm, output and gradients, to 1e-5", async (backend, relu) => {
     await tf.setBackend(backend);
     const shape: [number, number, number, number] = [6, 5, 4, 7];
     const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 2), 0.5)) as tf.Tensor4D;
@@ -70,16 +80,18 @@ describe("batch norm's training pass and its gradient as one kernel each", () =>
     const gamma = tf.randomNormal([7], 1, 0.3, 'float32', 3);
     const beta = tf.randomNormal([7], 0, 0.3, 'float32', 4);
     const ours = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
-      const { output, statistics } = normalizeBatch(input as tf.Tensor4D, scale as tf.Tensor1D, offset as tf.Tensor1D, 1e-5);
-      tf.dispose([statistics.mean, statistics.variance]);
+      const { output, statistics } = normalizeBatch(input as tf.Tensor4D, scale as tf.Tensor1D, offset as tf.Tensor1D, 1e-5, relu);
+      statistics.dispose();
       return tf.sum(tf.mul(output, upstream));
     };
     const stock = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
       const moments = tf.moments(input, [0, 1, 2]);
-      return tf.sum(tf.mul(tf.batchNorm(input, moments.mean, moments.variance, offset as tf.Tensor1D, scale as tf.Tensor1D, 1e-5), upstream));
+      const y = tf.batchNorm(input, moments.mean, moments.variance, offset as tf.Tensor1D, scale as tf.Tensor1D, 1e-5);
+      return tf.sum(tf.mul(relu ? tf.relu(y) : y, upstream));
     };
     const profile = await tf.profile(() => tf.dispose(tf.grads(ours)([x, gamma, beta])));
     expect(profile.kernels.filter((k) => k.name === BATCH_NORM_FORWARD || k.name === BATCH_NORM_GRADIENT)).toHaveLength(2);
+    expect(profile.kernels.filter((k) => k.name === 'Relu' || k.name === 'Step')).toHaveLength(0);
     const mine = [ours(x, gamma, beta), ...tf.grads(ours)([x, gamma, beta])];
     const theirs = [stock(x, gamma, beta), ...tf.grads(stock)([x, gamma, beta])];
     mine.forEach((gradient, i) => {

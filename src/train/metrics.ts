@@ -29,9 +29,14 @@ export class DeviceSums {
     this.examples += batchSize;
   }
 
-  async read(): Promise<{ meanLoss: number; accuracy: number; examples: number }> {
-    const [loss, correct] = await Promise.all([this.lossSum.data(), this.correctSum.data()]);
-    return { meanLoss: loss[0]! / this.examples, accuracy: correct[0]! / this.examples, examples: this.examples };
+  /** The two sums as one tensor [Σ loss, correct], to be read with the epoch's other results (readTogether). */
+  totals(): tf.Tensor1D {
+    return tf.tidy(() => tf.stack([this.lossSum, tf.cast(this.correctSum, 'float32')]) as tf.Tensor1D);
+  }
+
+  /** The epoch's means from the values of totals(). */
+  meansOf([lossSum, correct]: Float32Array): { meanLoss: number; accuracy: number; examples: number } {
+    return { meanLoss: lossSum! / this.examples, accuracy: correct! / this.examples, examples: this.examples };
   }
 
   dispose(): void {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type OptimizerName } from '../config/trainConfig';
-import { SGD_UPDATE, registerFusedKernels } from './fusedKernels';
+import { SGD_UPDATE } from '../model/customKernels';
+import { install } from './trainingKernels';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
 
 beforeAll(async () => {
@@ -53,14 +54,14 @@ describe('TrainingOptimizer', () => {
     let current = new TrainingOptimizer({ optimizer, weightDecay: 0.01 }, [weights]);
     const before = tf.memory().numTensors;
     for (const [index, gradient] of GRADIENTS.entries()) {
-      tf.tidy(() => current.apply([tf.tensor1d(gradient)], 0.1));
+      tf.tidy(() => current.apply([tf.tensor1d(gradient)], tf.scalar(0.1)));
       if (resumeAfterOne && index === 0) {
         const state = current.getState();
         return state.then((saved) => {
           current.dispose();
           current = new TrainingOptimizer({ optimizer, weightDecay: 0.01 }, [weights]);
           current.setState(saved);
-          tf.tidy(() => current.apply([tf.tensor1d(GRADIENTS[1]!)], 0.1));
+          tf.tidy(() => current.apply([tf.tensor1d(GRADIENTS[1]!)], tf.scalar(0.1)));
           const result = [...weights.dataSync()];
           current.dispose();
           weights.dispose();
@@ -81,18 +82,18 @@ describe('TrainingOptimizer', () => {
   });
 
   it.each(['sgd', 'momentum'] as const)('%s matches PyTorch as one kernel call per update too', async (name) => {
-    registerFusedKernels();
+    const uninstall = install('cpu');
     try {
       const result = await twoSteps(name, false);
       result.forEach((value, i) => expect(value).toBeCloseTo(PYTORCH[name][i]!, 5));
       const weights = tf.variable(tf.tensor1d([0.5, -1, 2]));
       const optimizer = new TrainingOptimizer({ optimizer: name, weightDecay: 0.01 }, [weights]);
-      const profile = await tf.profile(() => tf.tidy(() => optimizer.apply([tf.tensor1d(GRADIENTS[0]!)], 0.1)));
+      const profile = await tf.profile(() => tf.tidy(() => optimizer.apply([tf.tensor1d(GRADIENTS[0]!)], tf.scalar(0.1))));
       expect(profile.kernels.map((k) => k.name).filter((k) => k !== 'Identity')).toEqual([SGD_UPDATE]);
       optimizer.dispose();
       weights.dispose();
     } finally {
-      tf.unregisterKernel(SGD_UPDATE, 'cpu');
+      uninstall();
     }
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/trainConfig';
-import { SGD_UPDATE, type SgdUpdateAttrs, hasSgdUpdate, updateInputs } from './fusedKernels';
+import { SGD_UPDATE, type SgdUpdateAttrs, hasKernel, updateInputs } from '../model/customKernels';
 
 /**
  * The learning rate of update `step` (counted from 0), as PyTorch's schedulers give it: StepLR stepped once per
@@ -43,16 +43,18 @@ export class TrainingOptimizer {
     );
   }
 
-  /** Applies one update; `gradients` are in the order of the variables. */
-  apply(gradients: tf.Tensor[], learningRate: number): void {
+  /**
+   * Applies one update; `gradients` are in the order of the variables. The rate is a one-element tensor: a
+   * scheduled rate changes the data of an upload, never a program, and a recorded step can be given a new one.
+   */
+  apply(gradients: tf.Tensor[], rate: tf.Scalar): void {
     this.updates++;
     const { optimizer, weightDecay } = this.config;
-    if (optimizer !== 'adam' && hasSgdUpdate()) {
-      this.applyAsOneKernel(gradients, learningRate);
+    if (optimizer !== 'adam' && hasKernel(SGD_UPDATE)) {
+      this.applyAsOneKernel(gradients, rate);
       return;
     }
     tf.tidy(() => {
-      const rate = tf.scalar(learningRate);
       this.variables.forEach((variable, i) => {
         const raw = gradients[i]!;
         const gradient = weightDecay > 0 ? tf.add(raw, tf.mul(variable, weightDecay)) : raw;
@@ -68,7 +70,7 @@ export class TrainingOptimizer {
           const [first, second] = slots as [tf.Variable, tf.Variable];
           first.assign(tf.add(tf.mul(first, ADAM.beta1), tf.mul(gradient, 1 - ADAM.beta1)));
           second.assign(tf.add(tf.mul(second, ADAM.beta2), tf.mul(tf.square(gradient), 1 - ADAM.beta2)));
-          const stepSize = learningRate / (1 - ADAM.beta1 ** this.updates);
+          const stepSize = tf.div(rate, 1 - ADAM.beta1 ** this.updates);
           const denominator = tf.add(tf.div(tf.sqrt(second), Math.sqrt(1 - ADAM.beta2 ** this.updates)), ADAM.epsilon);
           variable.assign(tf.sub(variable, tf.mul(tf.div(first, denominator), stepSize)));
         }
@@ -76,27 +78,41 @@ export class TrainingOptimizer {
     });
   }
 
-  /** SGD and momentum in one kernel call for all the variables (fusedKernels.ts), same arithmetic. */
-  private applyAsOneKernel(gradients: tf.Tensor[], learningRate: number): void {
+  /**
+   * SGD and momentum as one kernel for all the variables (fusedKernels.ts, webgpuUpdate.ts), same arithmetic. A
+   * backend that updates in place returns the variables' own tensors, which need no assignment.
+   */
+  private applyAsOneKernel(gradients: tf.Tensor[], rate: tf.Scalar): void {
     const buffers = this.config.optimizer === 'momentum' ? this.slots.map((slots) => slots[0]!) : [];
     const attrs: SgdUpdateAttrs = {
-      learningRate,
       weightDecay: this.config.weightDecay,
       momentum: buffers.length > 0 ? MOMENTUM : 0,
       variableCount: this.variables.length,
     };
     tf.tidy(() => {
-      const result = tf.engine().runKernel(SGD_UPDATE, updateInputs(this.variables, gradients, buffers), attrs as unknown as tf.NamedAttrMap);
+      const result = tf.engine().runKernel(SGD_UPDATE, updateInputs(rate, this.variables, gradients, buffers), attrs as unknown as tf.NamedAttrMap);
       const outputs = Array.isArray(result) ? result : [result];
-      this.variables.forEach((variable, i) => variable.assign(outputs[i]!));
-      buffers.forEach((buffer, i) => buffer.assign(outputs[this.variables.length + i]!));
+      const assign = (target: tf.Variable, value: tf.Tensor) => {
+        if (value.dataId !== target.dataId) target.assign(value);
+      };
+      this.variables.forEach((variable, i) => assign(variable, outputs[i]!));
+      buffers.forEach((buffer, i) => assign(buffer, outputs[this.variables.length + i]!));
     });
   }
 
-  /** The state a checkpoint keeps: every slot, then the update count. */
+  /** The tensors of the state a checkpoint keeps, read with the weights in one read per epoch (see stateFrom). */
+  slotTensors(): tf.Tensor[] {
+    return this.slots.flat();
+  }
+
+  /** The state a checkpoint keeps from the slots' values (in slotTensors' order): every slot, then the update count. */
+  stateFrom(slotValues: Float32Array[]): Float32Array[] {
+    return [...slotValues, Float32Array.of(this.updates)];
+  }
+
+  /** The state a checkpoint keeps, read on its own. */
   async getState(): Promise<Float32Array[]> {
-    const slots = await Promise.all(this.slots.flat().map(async (slot) => (await slot.data()).slice() as Float32Array));
-    return [...slots, Float32Array.of(this.updates)];
+    return this.stateFrom(await Promise.all(this.slotTensors().map(async (slot) => (await slot.data()).slice() as Float32Array)));
   }
 
   /** Restores getState's arrays; an empty state (a checkpoint of plain SGD, or an older one) means a fresh start. */

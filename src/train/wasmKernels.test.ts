@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ArchitectureOptions, DEFAULT_CONFIG, type TrainConfig, architectureOf } from '../config/trainConfig';
 import { seededRandom } from '../data/random';
 import { PoolPadding, buildRunNetwork } from '../model/googlenet';
-import { registerWasmTrainingKernels } from './wasmKernels';
+import { install } from './trainingKernels';
 import { CONV_EDGE_CASES, type ConvCase, type Shape4, syntheticDataset, trainOneStep } from './gradientTestCases';
 import { scaledError } from './scaledError';
 
@@ -203,7 +203,8 @@ async function onBoth<T>(compute: () => T): Promise<{ cpu: T; wasm: T }> {
   return { cpu, wasm };
 }
 
-registerWasmTrainingKernels();
+install('wasm');
+install('cpu');
 // The cases below are read from built models while the tests are collected.
 await tf.setBackend('cpu');
 

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
-  type Info,
-  KernelScope,
   type Pads,
   checkChannelsLast,
   convolve,
@@ -11,6 +9,7 @@ import {
   shape4,
   weightGradientConvInfo,
 } from './convGradientForms';
+import { type Info, KernelScope, inputOf, originalKernels } from './kernelSupport';
 import { MaxPoolGradient } from './maxPoolGradient';
 
 /**
@@ -121,12 +120,6 @@ function maxPoolGrad(scope: KernelScope, gradient: MaxPoolGradient, dy: Info, x:
   return dx;
 }
 
-function required(inputs: tf.NamedTensorInfoMap, name: string): Info {
-  const info = inputs[name];
-  if (info === undefined) throw new Error(`Missing input ${name}.`);
-  return info;
-}
-
 /** The kernels this module adds or replaces, each made of the built-in kernels it is given. */
 function trainingKernels(builtIns: ReadonlyMap<string, tf.KernelFunc>): Omit<tf.KernelConfig, 'backendName'>[] {
   const maxPoolGradient = new MaxPoolGradient();
@@ -144,24 +137,24 @@ function trainingKernels(builtIns: ReadonlyMap<string, tf.KernelFunc>): Omit<tf.
     {
       kernelName: 'Conv2DBackpropFilter',
       kernelFunc: kernel((scope, inputs, attrs) =>
-        conv2DBackpropFilter(scope, required(inputs, 'x'), required(inputs, 'dy'), attrs as unknown as tf.Conv2DBackpropFilterAttrs),
+        conv2DBackpropFilter(scope, inputOf(inputs, 'x'), inputOf(inputs, 'dy'), attrs as unknown as tf.Conv2DBackpropFilterAttrs),
       ),
     },
     {
       kernelName: 'Conv2DBackpropInput',
       kernelFunc: kernel((scope, inputs, attrs) =>
-        conv2DBackpropInput(scope, required(inputs, 'dy'), required(inputs, 'filter'), attrs as unknown as tf.Conv2DBackpropInputAttrs),
+        conv2DBackpropInput(scope, inputOf(inputs, 'dy'), inputOf(inputs, 'filter'), attrs as unknown as tf.Conv2DBackpropInputAttrs),
       ),
     },
     {
       kernelName: 'BatchMatMul',
       kernelFunc: kernel((scope, inputs, attrs) =>
-        batchMatMul(scope, required(inputs, 'a'), required(inputs, 'b'), attrs as unknown as tf.BatchMatMulAttrs),
+        batchMatMul(scope, inputOf(inputs, 'a'), inputOf(inputs, 'b'), attrs as unknown as tf.BatchMatMulAttrs),
       ),
     },
     {
       kernelName: 'Tile',
-      kernelFunc: kernel((scope, inputs, attrs) => tile(scope, required(inputs, 'x'), attrs as unknown as tf.TileAttrs)),
+      kernelFunc: kernel((scope, inputs, attrs) => tile(scope, inputOf(inputs, 'x'), attrs as unknown as tf.TileAttrs)),
     },
     {
       kernelName: 'MaxPoolGrad',
@@ -169,9 +162,9 @@ function trainingKernels(builtIns: ReadonlyMap<string, tf.KernelFunc>): Omit<tf.
         maxPoolGrad(
           scope,
           maxPoolGradient,
-          required(inputs, 'dy'),
-          required(inputs, 'input'),
-          required(inputs, 'output'),
+          inputOf(inputs, 'dy'),
+          inputOf(inputs, 'input'),
+          inputOf(inputs, 'output'),
           attrs as unknown as tf.MaxPoolGradAttrs,
         ),
       ),
@@ -194,23 +187,7 @@ const BUILT_INS = [
   'Transpose',
 ] as const;
 
-/**
- * Registers the training kernels for the wasm backend (before or after it starts). Idempotent: wasm ships no
- * Conv2DBackpropFilter, so finding one means this already ran, and the built-ins it captured are the right ones.
- */
-export function registerWasmTrainingKernels(): void {
-  if (tf.getKernel('Conv2DBackpropFilter', WASM) !== undefined) return;
-  const builtIns = new Map<string, tf.KernelConfig>();
-  for (const name of BUILT_INS) {
-    const config = tf.getKernel(name, WASM);
-    if (config === undefined) throw new Error(`tfjs-backend-wasm has no ${name} kernel to build the training kernels on.`);
-    builtIns.set(name, config);
-  }
-  const functions = new Map([...builtIns].map(([name, config]) => [name, config.kernelFunc]));
-  for (const config of trainingKernels(functions)) {
-    const replaced = builtIns.get(config.kernelName);
-    if (replaced !== undefined) tf.unregisterKernel(config.kernelName, WASM);
-    // A replaced kernel's native function is bound when the backend starts, and the new kernel still calls it.
-    tf.registerKernel({ ...config, backendName: WASM, setupFunc: replaced?.setupFunc });
-  }
+/** The wasm training kernels, each built on tfjs's own wasm kernels as they were before anything replaced them. */
+export function wasmTrainingKernels(): Omit<tf.KernelConfig, 'backendName'>[] {
+  return trainingKernels(originalKernels(BUILT_INS, WASM));
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Epilogue, type Info, KernelScope, fitsProduct, im2colForwardConv, shape4 } from './convGradientForms';
-import { type ForwardPolicy, type ForwardStrategy, SHIPPED_FORWARD_TABLE, chooseStrategy, convShapeOf } from './convStrategy';
-import { WEBGPU, unfoldOnWebGpu, webGpuBuiltIns } from './webgpuKernels';
+import { type Epilogue, fitsProduct, im2colForwardConv, shape4 } from './convGradientForms';
+import { type Info, KernelScope, originalKernels } from './kernelSupport';
+import { type ForwardPolicy, type ForwardStrategy, chooseStrategy, convShapeOf } from './convStrategy';
+import { WEBGPU, unfoldOnWebGpu } from './webgpuKernels';
 
 /**
  * The forward convolution (FusedConv2D, which tfjs-layers calls, and Conv2D) for tfjs's WebGPU backend, computed per
@@ -10,11 +11,11 @@ import { WEBGPU, unfoldOnWebGpu, webGpuBuiltIns } from './webgpuKernels';
  * kernels, and FusedConv2D's gradient reads the output this kernel returns.
  */
 
-const KERNELS = ['FusedConv2D', 'Conv2D'] as const;
-type ForwardKernel = (typeof KERNELS)[number];
+export const FORWARD_KERNELS = ['FusedConv2D', 'Conv2D'] as const;
+export type ForwardKernel = (typeof FORWARD_KERNELS)[number];
 
 /** The kernels the strategies are made of, the original convolutions among them. */
-const BUILT_INS = [...KERNELS, 'BatchMatMul', '_FusedMatMul', 'Reshape'] as const;
+const BUILT_INS = [...FORWARD_KERNELS, 'BatchMatMul', '_FusedMatMul', 'Reshape'] as const;
 
 /** What im2col's patches and one product cover: channels-last, no dilation, an epilogue per channel. */
 function im2colCovers(attrs: tf.FusedConv2DAttrs, epilogue: Epilogue | undefined): boolean {
@@ -39,28 +40,18 @@ function forwardConv(
   return im2colForwardConv(scope, x, filter, info, unfoldOnWebGpu, epilogue);
 }
 
-/**
- * Registers the WebGPU forward convolutions under `policy`, replacing any earlier registration (tests and the
- * benchmark switch policies by calling it again, and go back with no argument).
- */
-export function registerWebGpuForwardConv(policy: ForwardPolicy = { table: SHIPPED_FORWARD_TABLE }): void {
-  const builtIns = webGpuBuiltIns(BUILT_INS);
-  for (const kernel of KERNELS) {
-    tf.unregisterKernel(kernel, WEBGPU);
-    tf.registerKernel({
-      kernelName: kernel,
-      backendName: WEBGPU,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const convAttrs = attrs as unknown as tf.FusedConv2DAttrs;
-        const { x, filter } = inputs;
-        const strategy = x && filter ? chooseStrategy(policy, convShapeOf(x.shape, filter.shape, convAttrs)) : 'builtin';
-        const scope = new KernelScope(backend as tf.KernelBackend, WEBGPU, builtIns);
-        try {
-          return forwardConv(kernel, strategy, scope, inputs, convAttrs);
-        } finally {
-          scope.dispose();
-        }
-      },
-    });
-  }
+/** One of the WebGPU forward convolutions under `policy`. */
+export function webgpuForwardConv(kernel: ForwardKernel, policy: ForwardPolicy): tf.KernelFunc {
+  const builtIns = originalKernels(BUILT_INS, WEBGPU);
+  return ({ inputs, backend, attrs }) => {
+    const convAttrs = attrs as unknown as tf.FusedConv2DAttrs;
+    const { x, filter } = inputs;
+    const strategy = x && filter ? chooseStrategy(policy, convShapeOf(x.shape, filter.shape, convAttrs)) : 'builtin';
+    const scope = new KernelScope(backend as tf.KernelBackend, WEBGPU, builtIns);
+    try {
+      return forwardConv(kernel, strategy, scope, inputs, convAttrs);
+    } finally {
+      scope.dispose();
+    }
+  };
 }

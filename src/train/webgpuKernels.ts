@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type WebGPUBackend, type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import type { Unfold } from './convGradientForms';
+import { inputOf } from './kernelSupport';
 
 /** What the app's WebGPU kernels share: the tuned convolutions' (webgpuWeightGradient.ts, webgpuForwardConv.ts) and fusedKernels.ts's. */
 
@@ -64,24 +65,24 @@ export const unfoldOnWebGpu: Unfold = (scope, x, info) => {
   return scope.keep((scope.backend as WebGPUBackend).runWebGPUProgram(program, [x], 'float32', uniforms));
 };
 
-/**
- * tfjs's own WebGPU kernels, each read from the registry the first time any tuned kernel asks for it: later, the
- * registry holds the tuned kernel under names such as Conv2D, and a strategy that calls Conv2D must still reach
- * tfjs's.
- */
-const builtIns = new Map<string, tf.KernelFunc>();
+/** ReLU's gradient on the GPU in one dispatch: dy where y > 0, else 0 (tfjs: step(y), then a multiply). */
+class ReluGradientProgram extends PerElementProgram {
+  readonly variableNames = ['dy', 'y'];
+  readonly shaderKey = 'playgroundReluGradient';
 
-export function webGpuBuiltIns(names: readonly string[]): ReadonlyMap<string, tf.KernelFunc> {
-  const found = new Map<string, tf.KernelFunc>();
-  for (const name of names) {
-    let kernel = builtIns.get(name);
-    if (kernel === undefined) {
-      const config = tf.getKernel(name, WEBGPU);
-      if (config === undefined) throw new Error(`tfjs-backend-webgpu has no ${name} kernel.`);
-      kernel = config.kernelFunc;
-      builtIns.set(name, kernel);
-    }
-    found.set(name, kernel);
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          setOutputAtIndex(index, select(0.0, getDyByOutputIndex(index), getYByOutputIndex(index) > 0.0));
+        }
+      }
+    `;
   }
-  return found;
 }
+
+/** RELU_GRADIENT on WebGPU: {dy, y} → dy where y > 0. */
+export const webgpuReluGradient: tf.KernelFunc = ({ inputs, backend }) => {
+  const dy = inputOf(inputs, 'dy');
+  return (backend as WebGPUBackend).runWebGPUProgram(new ReluGradientProgram(dy.shape), [dy, inputOf(inputs, 'y')], 'float32');
+};

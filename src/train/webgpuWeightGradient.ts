@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Info, KernelScope, forwardConvWeightGradient, im2colWeightGradient, weightGradientConvInfo } from './convGradientForms';
-import { SHIPPED_WEIGHT_GRADIENT_TABLE, type WeightGradientPolicy, type WeightGradientStrategy, chooseStrategy, convShapeOf } from './convStrategy';
-import { WEBGPU, unfoldOnWebGpu, webGpuBuiltIns } from './webgpuKernels';
+import { forwardConvWeightGradient, im2colWeightGradient, weightGradientConvInfo } from './convGradientForms';
+import { type WeightGradientPolicy, type WeightGradientStrategy, chooseStrategy, convShapeOf } from './convStrategy';
+import { type Info, KernelScope, inputOf, originalKernels } from './kernelSupport';
+import { gemmWeightGradient } from './webgpuConvGemm';
+import { WEBGPU, unfoldOnWebGpu } from './webgpuKernels';
 
 /**
  * Conv2DBackpropFilter for tfjs's WebGPU backend, computed per layer by the strategy the policy picks
@@ -22,31 +24,24 @@ function weightGradient(strategy: WeightGradientStrategy, scope: KernelScope, x:
       return forwardConvWeightGradient(scope, x, dy, weightGradientConvInfo(x, attrs));
     case 'im2col':
       return im2colWeightGradient(scope, x, dy, weightGradientConvInfo(x, attrs), unfoldOnWebGpu);
+    case 'gemm':
+      return gemmWeightGradient(scope.backend, x, dy, weightGradientConvInfo(x, attrs));
   }
 }
 
-/**
- * Registers the WebGPU weight gradient under `policy`, replacing any earlier registration (so tests and the
- * benchmark switch policies by calling it again, and go back with no argument). Works before or after the backend
- * starts: tfjs looks kernels up on every call.
- */
-export function registerWebGpuWeightGradient(policy: WeightGradientPolicy = { table: SHIPPED_WEIGHT_GRADIENT_TABLE }): void {
-  const kernels = webGpuBuiltIns(BUILT_INS);
-  tf.unregisterKernel(KERNEL, WEBGPU);
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: WEBGPU,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs;
-      if (x === undefined || dy === undefined) throw new Error(`${KERNEL} needs x and dy.`);
-      const gradientAttrs = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-      const strategy = chooseStrategy(policy, convShapeOf(x.shape, gradientAttrs.filterShape, gradientAttrs));
-      const scope = new KernelScope(backend as tf.KernelBackend, WEBGPU, kernels);
-      try {
-        return weightGradient(strategy, scope, x, dy, gradientAttrs);
-      } finally {
-        scope.dispose();
-      }
-    },
-  });
+/** The WebGPU weight gradient under `policy`. */
+export function webgpuWeightGradient(policy: WeightGradientPolicy): tf.KernelFunc {
+  const kernels = originalKernels(BUILT_INS, WEBGPU);
+  return ({ inputs, backend, attrs }) => {
+    const x = inputOf(inputs, 'x');
+    const dy = inputOf(inputs, 'dy');
+    const gradientAttrs = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const strategy = chooseStrategy(policy, convShapeOf(x.shape, gradientAttrs.filterShape, gradientAttrs));
+    const scope = new KernelScope(backend as tf.KernelBackend, WEBGPU, kernels);
+    try {
+      return weightGradient(strategy, scope, x, dy, gradientAttrs);
+    } finally {
+      scope.dispose();
+    }
+  };
 }

@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type DeviceFence, immediateFence } from '../train/engine';
-import { registerWasmTrainingKernels } from '../train/wasmKernels';
-import { registerWebGpuForwardConv } from '../train/webgpuForwardConv';
-import { registerWebGpuWeightGradient } from '../train/webgpuWeightGradient';
-import type { AdapterDescription, MemoryUse } from './protocol';
-import type { BackendName } from '../domain/backend';
+import { type AdapterTables, convPolicyFor } from '../train/convStrategy';
+import { type WebGpuPolicy, install } from '../train/trainingKernels';
+import type { MemoryUse } from './protocol';
+import type { AdapterDescription, BackendName } from '../domain/backend';
 
 export type BackendSetup =
   | { ok: true; adapter: AdapterDescription | null; fence: DeviceFence; maxBufferBytes?: number }
@@ -26,6 +24,34 @@ function webgpuFence(backend: WebGPUBackend): DeviceFence {
     backend.submitQueue();
     return backend.queue.onSubmittedWorkDone();
   };
+}
+
+/**
+ * Registers tfjs's WebGPU backend with a device of our asking. tfjs registers its own only if navigator.gpu exists
+ * when its module is first imported (not so in Node, where Dawn's is installed later), and asks for the adapter's
+ * limits but not its storage buffers per shader: our update shaders bind as many variables as that allows.
+ */
+function registerWebGpuBackend(): void {
+  if (tf.findBackend('webgpu') !== null) return;
+  if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', async () => {
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter === null) throw new Error('no WebGPU adapter');
+    const { limits } = adapter;
+    const device = await adapter.requestDevice({
+      requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+        maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      },
+    });
+    return new WebGPUBackend(device, adapter.info);
+  }, 3);
 }
 
 async function probeWebGpu(): Promise<{ ok: true; info: GPUAdapterInfo } | { ok: false; reason: string }> {
@@ -53,7 +79,6 @@ const wasmThreadsFor = (cores: number) => Math.max(1, Math.min(cores - 1, WASM_P
  * thread against 130 ms with two, whose small kernels pay the threads' hand-off.
  */
 async function startWasm(): Promise<boolean> {
-  registerWasmTrainingKernels();
   if (!tf.env().getBool('IS_BROWSER')) return tf.setBackend('wasm');
   const [plain, simd, threadedSimd] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
@@ -93,10 +118,22 @@ async function describeWasm(): Promise<AdapterDescription> {
   };
 }
 
-/** Selects exactly the backend asked for: tfjs would otherwise fall back silently. */
+/** Our shaders for batch norm and SGD, and the convolutions' strategies tuned for this adapter (convTables.json). */
+export const webGpuPolicyFor = (adapter: AdapterDescription, tables?: readonly AdapterTables[]): WebGpuPolicy => ({
+  ...convPolicyFor(adapter, tables),
+  batchNorm: 'shaders',
+  update: 'shaders',
+  replay: true,
+});
+
+/**
+ * Selects exactly the backend asked for: tfjs would otherwise fall back silently. `onDeviceFailure` hears of a lost
+ * GPU device and of any error the device reports: a shader that failed to compile or a dispatch it refused leaves
+ * its outputs unwritten, and a run must not go on from garbage.
+ */
 export async function setUpBackend(
   name: BackendName,
-  onDeviceLost: (reason: string) => void = () => {},
+  onDeviceFailure: (reason: string) => void = () => {},
 ): Promise<BackendSetup> {
   try {
     let adapter: AdapterDescription | null = null;
@@ -104,10 +141,9 @@ export async function setUpBackend(
       const probe = await probeWebGpu();
       if (!probe.ok) return probe;
       adapter = adapterDescription(probe.info);
-      // The shipped strategy tables were measured on SwiftShader; a real GPU keeps tfjs's kernels until they are tuned.
-      registerWebGpuWeightGradient(adapter.isSoftware ? undefined : { force: 'builtin' });
-      registerWebGpuForwardConv(adapter.isSoftware ? undefined : { force: 'builtin' });
+      registerWebGpuBackend();
     }
+    install(name, adapter === null ? undefined : webGpuPolicyFor(adapter));
     const started = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
     if (!started) return { ok: false, reason: `The ${name} backend failed to initialise.` };
     await tf.ready();
@@ -115,7 +151,10 @@ export async function setUpBackend(
     if (name === 'wasm') return { ok: true, adapter: await describeWasm(), fence: immediateFence };
     if (name !== 'webgpu') return { ok: true, adapter, fence: immediateFence };
     const backend = tf.backend() as WebGPUBackend;
-    void backend.device.lost.then((info) => onDeviceLost(info.message || info.reason || 'unknown reason'));
+    void backend.device.lost.then((info) => onDeviceFailure(info.message || info.reason || 'unknown reason'));
+    backend.device.addEventListener('uncapturederror', (event) => {
+      onDeviceFailure(`the GPU reported an error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+    });
     const { maxStorageBufferBindingSize, maxBufferSize } = backend.device.limits;
     return {
       ok: true,

@@ -2,7 +2,9 @@ import type { NetworkShape, TrainConfig } from '../config/trainConfig';
 import type { BlockSummary, TrainingMemoryEstimate } from '../model/summary';
 import type { RankedClass } from '../train/predict';
 import type { ImportSource } from './importDataset';
-import type { BackendName } from '../domain/backend';
+import type { AdapterDescription, BackendName } from '../domain/backend';
+
+export type { AdapterDescription };
 import type { DatasetInfo, DatasetShape } from '../domain/dataset';
 import type { DownloadFile } from '../domain/file';
 import type { SavedModelInfo } from '../domain/savedModel';
@@ -13,14 +15,6 @@ import type { Stage, TransferCheck } from '../domain/transfer';
 
 /** wasm first: it needs no GPU, and on the CPU (XNNPACK, SIMD, threads) it far outruns tfjs's plain-JS cpu. */
 export const FALLBACK_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'cpu'];
-
-export interface AdapterDescription {
-  vendor: string;
-  architecture: string;
-  description: string;
-  /** A CPU implementation of WebGPU (SwiftShader): correct but very slow. */
-  isSoftware: boolean;
-}
 
 /** What the worker holds once a run is over: it must return to the same level after every run. */
 export interface MemoryUse {

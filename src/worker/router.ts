@@ -14,7 +14,7 @@ import { summarizeNetwork } from './summarizeNetwork';
 /** What the worker is made of; the entry passes the browser's, a test its own. */
 export interface WorkerParts {
   stores: WorkerStores;
-  setUpBackend(name: BackendName, onDeviceLost: (reason: string) => void): Promise<BackendSetup>;
+  setUpBackend(name: BackendName, onDeviceFailure: (reason: string) => void): Promise<BackendSetup>;
   /** Where Fashion-MNIST's files are read from. */
   dataSource(dataBaseUrl: string): ByteSource;
   decode: ImageDecoder;

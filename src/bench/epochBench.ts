@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../data/dataset';
+import { epochOrder } from '../data/random';
+import type { Checkpoint } from '../domain/training';
+import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
+import { TrainingSession } from '../train/session';
+import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from './benchmark';
+
+/**
+ * `npm run bench -- --loop`: one epoch of a case's settings (its training and test subsets, e.g. the Classroom
+ * preset's 1,500 / 500 images) through the app's runTraining — its steps, the test pass with the confusion matrix
+ * and the misclassified gallery, the checkpoint — beside the same epoch's steps alone. The two rates say what an
+ * epoch costs beyond its training steps.
+ */
+export interface EpochRow extends StepSubject {
+  trainImages: number;
+  testImages: number;
+  /** The epoch's steps alone, back to back, each fenced as the loop fences it. */
+  examplesPerSecond: number;
+  /** The whole epoch in runTraining: from the previous epoch's report to this one's, checkpoint and test pass included. */
+  epochExamplesPerSecond: number;
+  stepsSeconds: number;
+  epochSeconds: number;
+  /** What the whole epoch spent outside its steps. */
+  outsideStepsSeconds: number;
+  /** GPU→CPU reads in that epoch (on WebGPU: every read is a round trip). */
+  readsPerEpoch: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** The epoch's steps alone, in the order runTraining would take them, after a warm-up step. */
+async function bareEpochSeconds(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<{ seconds: number; images: number }> {
+  const { config } = benchCase;
+  const session = new TrainingSession(config, data);
+  try {
+    const order = epochOrder(session.trainSet.count, config.seed, 1);
+    const batches = Math.ceil(order.length / config.batchSize);
+    session.trainStep(order.subarray(0, config.batchSize)).dispose();
+    await probes.fence();
+    const start = performance.now();
+    let pending = Promise.resolve();
+    for (let b = 0; b < batches; b++) {
+      session.trainStep(order.subarray(b * config.batchSize, (b + 1) * config.batchSize)).dispose();
+      const done = probes.fence();
+      await pending;
+      pending = done;
+    }
+    await pending;
+    return { seconds: (performance.now() - start) / 1000, images: order.length };
+  } finally {
+    session.dispose();
+  }
+}
+
+/** Two epochs through runTraining; the second, free of shader compilation, is the one reported. */
+export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<EpochRow> {
+  const { config } = benchCase;
+  const tensorsBefore = tf.memory().numTensors;
+  const bare = await bareEpochSeconds(benchCase, data, probes);
+  const reports: number[] = [];
+  let reads = 0;
+  let secondEpochReads = 0;
+  let examples = 0;
+  const saved: Checkpoint[] = [];
+  const countReads = (run: () => Promise<unknown>) => {
+    const backend = tf.backend();
+    const read = backend.read.bind(backend);
+    backend.read = (dataId) => {
+      reads++;
+      return read(dataId);
+    };
+    return run().finally(() => {
+      backend.read = read;
+    });
+  };
+  await countReads(() =>
+    runTraining({
+      config: { ...config, epochs: 2 },
+      data,
+      signal: new AbortController().signal,
+      fence: probes.fence,
+      liveIntervalMs: LIVE_LOSS_INTERVAL_MS,
+      // What the worker's store is handed: the checkpoint, copied as a message to it would be.
+      onCheckpoint: async (checkpoint) => {
+        saved.push(structuredClone(checkpoint));
+      },
+      callbacks: {
+        onWarmup: () => {},
+        onBatchLoss: () => {},
+        onEpoch: (report) => {
+          reports.push(performance.now());
+          if (report.epoch === 1) secondEpochReads = -reads;
+          else {
+            secondEpochReads += reads;
+            examples = report.examplesSeen / 2;
+          }
+        },
+      },
+    }),
+  );
+  if (reports.length !== 2 || saved.length !== 2) throw new Error('the loop did not report and save both epochs');
+  const epochSeconds = (reports[1]! - reports[0]!) / 1000;
+  return {
+    ...stepSubject(probes, benchCase),
+    trainImages: examples,
+    testImages: Math.min(config.testSubset, data.test.count),
+    examplesPerSecond: bare.images / bare.seconds,
+    epochExamplesPerSecond: examples / epochSeconds,
+    stepsSeconds: bare.seconds,
+    epochSeconds,
+    outsideStepsSeconds: epochSeconds - bare.seconds,
+    readsPerEpoch: secondEpochReads,
+    tensorsBefore,
+    tensorsAfter: tf.memory().numTensors,
+  };
+}
