@@ -6,7 +6,10 @@ d2l's train_ch6 on the app's terms: GoogLeNet from make_fixture.py (Xavier-unifo
 biases, batch norm where the scale switches it on), the first N training and test images of Fashion-MNIST, a
 bilinear resize with half-pixel centres then ÷ 255, a fresh seeded shuffle every epoch with the last smaller batch
 kept, plain SGD, cross-entropy; train loss and accuracy are the epoch's running means, test accuracy is measured
-after each epoch in eval mode.
+after each epoch in eval mode. With batch norm and bnStats 'recompute' (every +BN scale), the statistics the test
+pass uses are first recomputed over the training images, as torch.optim.swa_utils.update_bn computes them (a
+cumulative average of each batch's mean and unbiased variance, in batches of BN_STATS_BATCH images taken in order,
+no augmentation); with 'running', the test pass uses the running averages that training left.
 
 Run with Debian's PyTorch (`apt-get install python3-torch`), from the repository root:
     /usr/bin/python3 scripts/parity/reference_curves.py                      # every reference, written to public/
@@ -27,7 +30,9 @@ OUT = os.path.join(ROOT, 'public', 'reference', 'pytorch-reference.json')
 
 # d2l's faithful settings: what a scale's or the first visit's settings replace (src/config/trainConfig.ts).
 FAITHFUL = dict(batchSize=64, learningRate=0.05, epochs=25, trainSubset=60000, testSubset=10000, resolution=96,
-                width=1, seed=1, batchNorm=False)
+                width=1, seed=1, batchNorm=False, bnStats='running')
+# Images per forward pass when the batch-norm statistics are recomputed: the app's BN_STATS_BATCH (src/train/session.ts).
+BN_STATS_BATCH = 500
 MODELLED = set(FAITHFUL)  # a setting beyond these would need more of the app's switches than this script builds
 
 
@@ -111,6 +116,8 @@ def train(run, device, threads):
         loss_sum = torch.stack(loss_sums).sum().item()
         correct = torch.stack(correct_sums).sum().item()
         train_seconds += time.perf_counter() - start
+        if s['batchNorm'] and s['bnStats'] == 'recompute':
+            torch.optim.swa_utils.update_bn([train_x[i:i + BN_STATS_BATCH] for i in range(0, len(train_y), BN_STATS_BATCH)], net)
         net.eval()
         with torch.no_grad():
             test_correct = sum((net(test_x[i:i + 500])[0].argmax(1) == test_y[i:i + 500]).sum().item()

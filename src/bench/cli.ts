@@ -3,7 +3,8 @@
  * or in Node with Dawn's WebGPU (`--runtime node`, for GPU servers without a browser).
  *
  *   npm run bench -- [--runtime chromium|node] [--models reduced,faithful] [--batches 8,32] [--steps 3] [--json FILE]
- *                    [--policies tfjs,shaders,app] [--submit-batch 15,60] [--tables FILE] [--data DIR]
+ *                    [--policies tfjs,shaders,tables,app] [--submit-batch 15,60] [--tables FILE] [--data DIR]
+ *   npm run bench -- --case faithful:64,128 --case classroom:8,32,64 …   (each model with batches of its own)
  *
  * Without --batches: the reduced model at batches 8 and 32, the faithful one at 2 (see DEFAULT_PLAN). Each WebGPU
  * row is one kernel policy (src/bench/policies.ts: tfjs's kernels, our shaders with tfjs's convolutions, or the
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     runtime: { type: 'string', default: 'chromium' },
     models: { type: 'string', default: DEFAULT_PLAN.models.join(',') },
     batches: { type: 'string' },
+    case: { type: 'string', multiple: true },
     steps: { type: 'string', default: String(DEFAULT_PLAN.steps) },
     json: { type: 'string' },
     policies: { type: 'string', default: 'app' },
@@ -71,6 +73,7 @@ function fail(message: string): never {
 }
 
 function planFromArgs(): BenchCase[] {
+  if (args.case !== undefined) return args.case.flatMap((text) => casesOf(text));
   const models = args.models.split(',').map((m) => m.trim());
   for (const model of models) {
     if (!(model in BENCH_MODELS)) fail(`unknown model "${model}"; choose from ${Object.keys(BENCH_MODELS).join(', ')}`);
@@ -81,6 +84,18 @@ function planFromArgs(): BenchCase[] {
   const batches = args.batches.split(',').map(Number);
   if (batches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--batches must be positive integers, not "${args.batches}"`);
   return casesFor({ models: models as BenchModel[], batches: { reduced: batches, faithful: batches, classroom: batches }, steps });
+}
+
+/** `model:batch,batch…`, for --case. */
+function casesOf(text: string): BenchCase[] {
+  const [model, batchList] = text.split(':');
+  if (model === undefined || !(model in BENCH_MODELS) || batchList === undefined) fail(`--case takes model:batches, e.g. classroom:8,32, not "${text}"`);
+  const steps = Number(args.steps);
+  if (!Number.isInteger(steps) || steps < 1) fail(`--steps must be a positive integer, not "${args.steps}"`);
+  const batches = batchList.split(',').map(Number);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) fail(`--case ${text}: batches must be positive integers`);
+  const name = model as BenchModel;
+  return casesFor({ models: [name], batches: { ...DEFAULT_PLAN.batches, [name]: batches }, steps });
 }
 
 function settingsFromArgs(tables: readonly AdapterTables[] | undefined): BenchSettings {
@@ -169,7 +184,7 @@ async function runInNode(cases: BenchCase[], settings: BenchSettings, onRow: (ro
 
 const LOOP_BACKENDS = ['webgpu', 'wasm'] as const satisfies readonly BackendName[];
 
-async function loop(cases: BenchCase[]): Promise<void> {
+async function loop(cases: BenchCase[], tables?: readonly AdapterTables[]): Promise<void> {
   const backend = args.backend as (typeof LOOP_BACKENDS)[number];
   if (!LOOP_BACKENDS.includes(backend)) fail(`--loop measures ${LOOP_BACKENDS.join(', ')}, not "${args.backend}"`);
   const rows: EpochRow[] = [];
@@ -190,6 +205,8 @@ async function loop(cases: BenchCase[]): Promise<void> {
   } else if (args.runtime === 'node') {
     const probes = await probesInNode(backend);
     const { benchmarkEpoch } = await import('./epochBench');
+    const { usePolicy } = await import('./policies');
+    usePolicy(backend, 'app', probes.adapterDescription, tables);
     const data = await loadDataInNode();
     for (const benchCase of cases) onRow(await benchmarkEpoch(benchCase, data, probes));
     runtime = nodeRuntime(backend);
@@ -200,11 +217,11 @@ async function loop(cases: BenchCase[]): Promise<void> {
 const PROFILE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const satisfies readonly BackendName[];
 type ProfileBackend = (typeof PROFILE_BACKENDS)[number];
 
-async function profileInNode(cases: BenchCase[], backend: ProfileBackend, onRow: (row: ProfileRow) => void): Promise<string> {
+async function profileInNode(cases: BenchCase[], backend: ProfileBackend, onRow: (row: ProfileRow) => void, tables?: readonly AdapterTables[]): Promise<string> {
   const probes = await probesInNode(backend);
   const { profileCase } = await import('./profile');
   const data = await loadDataInNode();
-  for (const benchCase of cases) onRow(await profileCase(benchCase, data, probes));
+  for (const benchCase of cases) onRow(await profileCase(benchCase, data, probes, tables));
   return nodeRuntime(backend);
 }
 
@@ -280,7 +297,7 @@ async function writeReport(report: { runtime: string; rows: unknown[] }): Promis
   console.log(`wrote ${args.json}`);
 }
 
-async function profile(plan: BenchCase[]): Promise<void> {
+async function profile(plan: BenchCase[], tables?: readonly AdapterTables[]): Promise<void> {
   const backend = args.backend as ProfileBackend;
   if (!PROFILE_BACKENDS.includes(backend)) fail(`--profile measures ${PROFILE_BACKENDS.join(', ')}, not "${args.backend}"`);
   const rows: ProfileRow[] = [];
@@ -291,7 +308,7 @@ async function profile(plan: BenchCase[]): Promise<void> {
   console.log(`Profiling ${plan.length} case(s) on ${args.runtime} / ${backend}: a warm-up, then ${plan[0]?.steps} steps timed and ${plan[0]?.steps} profiled.`);
   let runtime: string;
   if (args.runtime === 'chromium') runtime = await profileInChromium(plan, backend, onRow);
-  else if (args.runtime === 'node') runtime = await profileInNode(plan, backend, onRow);
+  else if (args.runtime === 'node') runtime = await profileInNode(plan, backend, onRow, tables);
   else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
   await writeReport({ runtime, rows });
 }
@@ -316,11 +333,11 @@ if (args.estimate) {
   process.exit(0);
 }
 if (args.profile) {
-  await profile(cases);
+  await profile(cases, tables);
   process.exit(0);
 }
 if (args.loop) {
-  await loop(cases);
+  await loop(cases, tables);
   process.exit(0);
 }
 const settings = settingsFromArgs(tables);

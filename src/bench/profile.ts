@@ -4,6 +4,8 @@ import { seededRandom, shuffledIndices } from '../data/random';
 import { TrainingSession } from '../train/session';
 import { type BenchCase, type BenchProbes, type StepSubject, median, stepSubject } from './benchmark';
 import { type KernelRecord, type StepProfile, aggregateKernels, medianStep } from './kernelProfile';
+import { usePolicy } from './policies';
+import type { AdapterTables } from '../train/convStrategy';
 
 export interface ProfileRow extends StepSubject {
   batchNorm: boolean;
@@ -39,9 +41,19 @@ async function kernelRecords(info: Awaited<ReturnType<typeof tf.profile>>, backe
 
 /**
  * Profiles the engine's own training step (TrainingSession.trainStep) kernel by kernel: a warm-up step, `steps`
- * unprofiled steps for the step's wall time, then `steps` profiled ones, of which the median is reported.
+ * unprofiled steps for the step's wall time, then `steps` profiled ones, of which the median is reported. On WebGPU
+ * the app's kernels run without the step's replay (a replayed step has no kernels for tfjs to time).
  */
-export async function profileCase(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<ProfileRow> {
+export async function profileCase(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes, tables?: readonly AdapterTables[]): Promise<ProfileRow> {
+  usePolicy(probes.backend, 'tables', probes.adapterDescription, tables);
+  try {
+    return await profileSteps(benchCase, data, probes);
+  } finally {
+    usePolicy(probes.backend, 'app', probes.adapterDescription);
+  }
+}
+
+async function profileSteps(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<ProfileRow> {
   const { config } = benchCase;
   const session = new TrainingSession(config, data);
   const order = shuffledIndices(config.trainSubset, seededRandom(config.seed));

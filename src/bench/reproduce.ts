@@ -5,7 +5,7 @@
  * of final test accuracy. A measurement, not a test: it never fails on a gap, only on a mistake.
  *
  *   npm run reproduce -- --run first-visit|<preset id>|<1-5> [--scale classroom|reduced|faithful]
- *                        [--seeds 1,2,3] [--runtime node|wasm|dawn|chromium] [--reference FILE] [--json FILE]
+ *                        [--seeds 1,2,3] [--runtime node|wasm|dawn|chromium] [--reference FILE] [--data DIR] [--json FILE]
  *
  *   --run       first-visit (what a first visit shows), or a d2l preset: its id (d2l-lr0.05-bs64) or its number
  *               in the study, 1–5
@@ -17,6 +17,7 @@
  *               times faster than cpu); dawn: WebGPU in Node through Dawn (the webgpu package), for a GPU server without a
  *               browser; chromium: headless Chromium on WebGPU, in the benchmark's worker
  *   --reference the reference file (default public/reference/pytorch-reference.json)
+ *   --data      Fashion-MNIST's directory for the Node runtimes (default public/data/fashion-mnist)
  *   --json      also write every figure to FILE
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -43,7 +44,6 @@ import {
 import { trainForReproduction } from './reproduceRun';
 import type { BatchLossSample, EpochReport } from '../domain/training';
 
-const ROOT = new URL('../../', import.meta.url);
 
 function fail(message: string): never {
   console.error(`reproduce: ${message}`);
@@ -86,13 +86,13 @@ class SeedRecorder {
 type TrainSeed = (plan: SeedPlan) => Promise<SeedResult>;
 
 /** tfjs's cpu or wasm backend, or WebGPU through Dawn: the same set-up the worker makes, without a browser. */
-async function inNode(backend: 'cpu' | 'wasm' | 'webgpu', use: (train: TrainSeed) => Promise<void>): Promise<void> {
+async function inNode(backend: 'cpu' | 'wasm' | 'webgpu', dataDir: string, use: (train: TrainSeed) => Promise<void>): Promise<void> {
   if (backend === 'webgpu') await installDawn();
   // Imported only now: tfjs's WebGPU backend registers itself on import, and only where navigator.gpu exists.
   const [{ setUpBackend }, { adapterLabel }] = await Promise.all([import('../worker/backend'), import('./probes')]);
   const setup = await setUpBackend(backend);
   if (!setup.ok) throw new ReproduceError(`${backend === 'webgpu' ? 'no usable WebGPU adapter in Node (Dawn): ' : ''}${setup.reason}`);
-  const dir = new URL('public/data/fashion-mnist/', ROOT);
+  const dir = new URL(`${dataDir.replace(/\/?$/, '/')}`, new URL(`file://${process.cwd()}/`));
   const data = await loadFashionMnist(async (name) => new Uint8Array(await readFile(new URL(name, dir))));
   const runtime =
     backend !== 'webgpu' ? `tfjs ${backend} in Node ${process.version}` : `WebGPU (${adapterLabel(setup.adapter, backend)}) in Node ${process.version} with Dawn`;
@@ -159,7 +159,7 @@ async function main(options: ReproduceOptions): Promise<void> {
     }
   };
   if (options.runtime === 'chromium') await inChromium(runAll);
-  else await inNode(options.runtime === 'node' ? 'cpu' : options.runtime === 'wasm' ? 'wasm' : 'webgpu', runAll);
+  else await inNode(options.runtime === 'node' ? 'cpu' : options.runtime === 'wasm' ? 'wasm' : 'webgpu', options.dataDir, runAll);
 
   const bands = bandsOf(results, references);
   console.log(bandsReport(bands));

@@ -32,6 +32,8 @@ export interface ReproduceOptions {
   runtime: ReproduceRuntime;
   /** Where the PyTorch reference file is read from (public/ by default, as the app serves it). */
   referencePath: string;
+  /** Where Fashion-MNIST's four files are read from in Node (public/data/fashion-mnist by default). */
+  dataDir: string;
   json: string | null;
 }
 
@@ -41,6 +43,7 @@ export class ReproduceError extends Error {
 }
 
 export const DEFAULT_REFERENCE_FILE = `public/${REFERENCE_PATH}`;
+export const DEFAULT_DATA_DIR = 'public/data/fashion-mnist';
 const DEFAULT_SEEDS = '1,2,3';
 
 const presetList = () => D2L_STUDY.map((p, i) => `${i + 1} = ${p.id}`).join(', ');
@@ -84,6 +87,7 @@ function readOptions(argv: string[]) {
         seeds: { type: 'string', default: DEFAULT_SEEDS },
         runtime: { type: 'string', default: 'node' },
         reference: { type: 'string', default: DEFAULT_REFERENCE_FILE },
+        data: { type: 'string', default: DEFAULT_DATA_DIR },
         json: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -106,7 +110,7 @@ export function parseReproduceArgs(argv: string[]): ReproduceOptions | 'help' {
       `unknown runtime "${values.runtime}"; choose node (tfjs cpu), wasm (tfjs wasm in Node), dawn (WebGPU in Node) or chromium (WebGPU in the browser)`,
     );
   }
-  return { run, seeds, runtime, referencePath: values.reference, json: values.json ?? null };
+  return { run, seeds, runtime, referencePath: values.reference, dataDir: values.data, json: values.json ?? null };
 }
 
 /** The settings the app runs for a choice and a seed: exactly what its first visit or its study queue would. */

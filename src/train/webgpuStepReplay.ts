@@ -177,13 +177,20 @@ export class StepReplay<T> {
       if (reuse && this.pinned.has(buffer)) this.releasedByTfjs.add(buffer);
       else release.call(pool, buffer, reuse);
     };
+    // Buffers acquired while recording without reuse have no free list of their size yet: tfjs's release expects one.
+    const freeListOf = (buffer: GPUBuffer) => {
+      const key = poolKey(buffer);
+      if (!pool.freeBuffers.has(key)) pool.freeBuffers.set(key, []);
+      return pool.freeBuffers.get(key)!;
+    };
     this.restoreRelease = () => {
       pool.releaseBuffer = release;
-      for (const buffer of this.releasedByTfjs) release.call(pool, buffer);
+      for (const buffer of this.releasedByTfjs) {
+        freeListOf(buffer);
+        release.call(pool, buffer);
+      }
       for (const buffer of this.takenFromPool) {
-        const key = poolKey(buffer);
-        if (!pool.freeBuffers.has(key)) pool.freeBuffers.set(key, []);
-        pool.freeBuffers.get(key)!.push(buffer);
+        freeListOf(buffer).push(buffer);
         pool.numFreeBuffers++;
       }
     };
