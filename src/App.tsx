@@ -279,7 +279,7 @@ export function App() {
         onFineTune={setFineTune}
         locked={running}
       />
-      <ModelSummary summary={worker.summary} />
+      <ModelSummary state={worker.summary} />
       {activeRun && <RunProgress run={activeRun} />}
       {references.status === 'failed' && (
         <p className="subtle" data-testid="reference-status">

@@ -1,7 +1,7 @@
 import type { ChangeEvent, DragEvent } from 'react';
 import type { StoredList } from '../experiments/useStoredList';
 import type { ImportSource } from '../worker/importDataset';
-import type { DatasetImportState } from '../worker/useTrainingWorker';
+import type { DatasetImportState } from '../worker/workerMessages';
 import { Thumbnail } from './Thumbnail';
 import type { DatasetInfo } from '../domain/dataset';
 

@@ -1,4 +1,4 @@
-import type { NetworkSummary } from '../worker/protocol';
+import type { SummaryState } from '../worker/workerMessages';
 import { formatBytes } from './format';
 
 const count = (n: number) => n.toLocaleString('en');
@@ -6,8 +6,16 @@ const macs = (n: number) => (n >= 1e8 ? `${(n / 1e9).toFixed(3)} G` : `${(n / 1e
 const shape = (dims: number[]) => (dims.length === 3 ? `${dims[2]} × ${dims[0]} × ${dims[1]}` : dims.join(' × '));
 
 /** The network the settings build: what each block outputs and costs, and the memory a training step needs. */
-export function ModelSummary({ summary }: { summary: NetworkSummary | null }) {
-  if (summary === null) return null;
+export function ModelSummary({ state }: { state: SummaryState }) {
+  if (state.status === 'none') return null;
+  if (state.status === 'failed') {
+    return (
+      <section className="panel summary" aria-label="Model summary" data-testid="model-summary">
+        <p className="error">The network these settings build could not be measured: {state.message}</p>
+      </section>
+    );
+  }
+  const { summary } = state;
   const { config, memory } = summary;
   return (
     <section className="panel summary" aria-label="Model summary" data-testid="model-summary">
