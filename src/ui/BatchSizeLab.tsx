@@ -9,6 +9,7 @@ import type { ControlsMode } from './classroom';
 import { formatNumber, formatRate } from './format';
 import { PALETTE } from './palette';
 import { QueueProgress } from './QueueProgress';
+import { ScrollBox } from './ScrollBox';
 import { TrainingCharts } from './TrainingCharts';
 import type { RunRecord } from '../domain/run';
 
@@ -132,7 +133,7 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
           <h3 className="lab-title">
             {labGroup} <span className="subtle">{labRuns.length} batch sizes</span>
           </h3>
-          <div className="table-scroll">
+          <ScrollBox label="Runs of this lab">
             <table data-testid="lab-table">
               <thead>
                 <tr>
@@ -168,9 +169,9 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
                 })}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
           <div className="lab-charts">
-            <TrainingCharts runs={labRuns} references={references} />
+            <TrainingCharts runs={labRuns} references={references} label="Curves of the lab" />
             <div className="chart" data-testid="throughput-chart">
               <h3>
                 Examples per second <span className="subtle">(latest epoch, training only)</span>
