@@ -16,7 +16,7 @@ import type { RunRecord } from '../domain/run';
 const LAB_PREFIX = 'Batch-size lab #';
 
 interface Props {
-  /** The validated settings above, which give the lab its budget; null while they are invalid. */
+  /** The validated settings, which give the lab its budget; null while they are invalid. */
   baseConfig: TrainConfig | null;
   runs: RunRecord[];
   canStart: boolean;
@@ -126,7 +126,7 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
         </button>
         {blocked !== null && <span className="why">{blocked}</span>}
       </form>
-      <p className="subtle">Budget, from the settings above: {baseConfig ? describeBudget(baseConfig) : '—'}</p>
+      <p className="subtle">Budget, from the settings: {baseConfig ? describeBudget(baseConfig) : '—'}</p>
       {labTurns.length > 0 && <QueueProgress label={race ? 'Race' : 'Lab'} turns={labTurns} runs={runs} />}
       {labRuns.length > 0 && (
         <>

@@ -15,7 +15,7 @@ const STUDY_PREFIX = 'd2l study #';
 
 interface Props {
   runs: RunRecord[];
-  /** The seed of the settings above: every run of a queued study starts from the weights it gives. */
+  /** The seed of the settings: every run of a queued study starts from the weights it gives. */
   seed: number | null;
   /** The shipped PyTorch reference curves, once loaded. */
   references: ReferenceFile | null;
@@ -70,7 +70,7 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
     const planned = D2L_STUDY.map((preset) => ({ runId: newRunId(), config: scaledPresetConfig(preset, scale, seed) }));
     onQueue(sequentialPlan(planned, `${STUDY_PREFIX}${latestStudy + 1} (${scale})`));
   };
-  const blocked = disabledReason ?? (seed === null ? 'Fix the seed in the settings above first.' : null);
+  const blocked = disabledReason ?? (seed === null ? 'Fix the seed in the settings first.' : null);
   // While the settings are invalid the table still shows a reference: the default seed's.
   const referenceSeed = seed ?? DEFAULT_CONFIG.seed;
   const faithful = scale === 'faithful';
@@ -190,7 +190,7 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
       </p>
       <p className="subtle">
         This browser: its run of the preset at this scale (any seed, no more epochs) with the lowest final training
-        loss. A queued study runs the five one after another with the seed of the settings above, so all five start
+        loss. A queued study runs the five one after another with the seed of the settings, so all five start
         from the same weights.
       </p>
     </section>
