@@ -13,16 +13,43 @@ export interface RunQuery {
   bn: number;
 }
 
-/** A page object for the playground: the tests speak of runs and fields, not of selectors. */
+/** The views beside the curves, by their tab's label. */
+export type ViewName = 'What the model learned' | 'Runs' | 'Batch-size lab' | 'Reproduce d2l' | 'Predict & models';
+
+/** The parts of the settings folded to one line, by their title. */
+export type FoldTitle = 'Ablations: model, optimiser, augmentation' | 'Dataset' | 'Start from';
+
+/** A page object for the playground: the tests speak of runs, fields and views, not of selectors. */
 export class PlaygroundPage {
   readonly runRows: Locator;
   readonly trainButton: Locator;
   readonly stopButton: Locator;
+  readonly curves: Locator;
 
   constructor(readonly page: Page) {
     this.runRows = page.getByTestId('run-row');
     this.trainButton = page.getByRole('button', { name: 'Train', exact: true });
     this.stopButton = page.getByRole('button', { name: 'Stop', exact: true });
+    // The live curves above the views; a lab and a study draw theirs under other names.
+    this.curves = page.getByRole('region', { name: 'Training curves', exact: true });
+  }
+
+  tab(view: ViewName): Locator {
+    // A tab's name may end in a count ("Runs 3"); the names hold no pattern characters.
+    return this.page.getByRole('tab', { name: new RegExp(`^${view}`) });
+  }
+
+  /** Shows one of the views beside the curves (outside presenter view, which shows them all without tabs). */
+  async show(view: ViewName): Promise<void> {
+    await this.tab(view).click();
+    await expect(this.tab(view)).toHaveAttribute('aria-selected', 'true');
+  }
+
+  /** Opens a folded part of the settings, unless it is open already. */
+  async unfold(title: FoldTitle): Promise<void> {
+    const fold = this.page.locator('details.fold').filter({ has: this.page.locator(':scope > summary', { hasText: title }) });
+    if ((await fold.getAttribute('open')) === null) await fold.locator(':scope > summary').click();
+    await expect(fold).toHaveAttribute('open', '');
   }
 
   async open(query: Partial<RunQuery> = {}, autostart = false): Promise<void> {

@@ -9,8 +9,7 @@ test('each chart downloads as a PNG image', async ({ page }) => {
   await app.open({ bs: 8, lr: 0.05, epochs: 1, train: 16, test: 8, res: 16, width: 0.0625, seed: 3 }, true);
   await app.expectWebGpuReady();
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
-  // The batch-size lab may render a second set of charts with the same buttons.
-  const curves = page.getByRole('region', { name: 'Training curves' }).first();
+  const { curves } = app;
   for (const kind of ['loss', 'accuracy']) {
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -11,6 +11,8 @@ test('overlays selected runs with a legend per run, and switches the x-axis', as
   await expect(app.runRows).toHaveCount(2);
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
 
+  // The runs table sits under the curves: ticking a run there overlays it above.
+  await app.show('Runs');
   await page.getByRole('checkbox', { name: 'Compare bs 8 · lr 0.05' }).check();
   await page.getByRole('checkbox', { name: 'Compare bs 4 · lr 0.05' }).check();
   const lossChart = page.getByTestId('loss-chart');

@@ -6,6 +6,7 @@ test('an imported image folder is listed with its classes and trains on WebGPU',
   const app = new PlaygroundPage(page);
   await app.open({ bs: 4, lr: 0.05, epochs: 2, train: 1000, test: 1000, res: 16, width: 0.0625, seed: 2 });
   await app.expectWebGpuReady();
+  await app.unfold('Dataset');
   const panel = page.getByRole('region', { name: 'Dataset' });
   await panel.getByLabel('Import a folder…').setInputFiles(writeImageFolder(['circle', 'square', 'stripes'], 6));
   await expect(panel.getByTestId('dataset-class')).toHaveCount(3, { timeout: 60_000 });
@@ -28,6 +29,7 @@ test('an imported image folder is listed with its classes and trains on WebGPU',
   // Stored: a reload lists the dataset again.
   await page.reload();
   await app.expectWebGpuReady();
+  await app.unfold('Dataset');
   await expect(panel.getByLabel('Train on').locator('option')).toHaveText([/Fashion-MNIST/, 'shapes (3 classes)']);
 });
 
@@ -35,6 +37,7 @@ test('a folder with a single class is refused with the reason, and nothing is ad
   const app = new PlaygroundPage(page);
   await app.open({ bs: 4, lr: 0.05, epochs: 1, train: 100, test: 100, res: 16, width: 0.0625, seed: 2 });
   await app.expectWebGpuReady();
+  await app.unfold('Dataset');
   const panel = page.getByRole('region', { name: 'Dataset' });
   await panel.getByLabel('Import a folder…').setInputFiles(writeImageFolder(['circle'], 4, 'lonely'));
   await expect(panel.getByTestId('dataset-error')).toHaveText('Only one class ("circle") was found: a classifier needs at least two.');

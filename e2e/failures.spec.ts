@@ -78,6 +78,7 @@ test('a worker that dies while a model save is pending: the save fails with the 
       });
     };
   });
+  await app.show('Predict & models');
   const models = page.getByRole('region', { name: 'Models' });
   const save = models.getByRole('button', { name: /Save the run on the charts/ });
   const status = models.getByTestId('models-status');

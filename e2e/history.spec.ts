@@ -16,6 +16,7 @@ test('run history survives a reload, and export → delete → import gives iden
   await app.expectWebGpuReady();
   const row = app.latestRun();
   await expect(row).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await app.show('Runs');
   await row.getByRole('button', { name: /^Rename/ }).click();
   await page.getByLabel('Run name').fill('tiny baseline');
   await page.getByLabel('Run name').press('Enter');
@@ -28,6 +29,7 @@ test('run history survives a reload, and export → delete → import gives iden
   await expect(app.latestRun()).toContainText('tiny baseline');
   expect(await rowFigures(app.latestRun())).toEqual(original);
 
+  await app.show('Runs');
   const downloading = page.waitForEvent('download');
   await app.latestRun().getByRole('button', { name: 'export' }).click();
   const exported = await (await downloading).path();
@@ -36,6 +38,7 @@ test('run history survives a reload, and export → delete → import gives iden
   await app.latestRun().getByRole('button', { name: /^Delete/ }).click();
   await expect(app.runRows).toHaveCount(0);
   await page.reload();
+  await app.show('Runs');
   await expect(page.getByText('No runs yet.')).toBeVisible();
 
   await page.getByLabel(/Import runs/).setInputFiles(exported);
@@ -52,6 +55,7 @@ test('importing a corrupt file shows an error and leaves the history unchanged',
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   const before = await rowFigures(app.latestRun());
 
+  await app.show('Runs');
   await page.getByLabel(/Import runs/).setInputFiles({
     name: 'runs.json',
     mimeType: 'application/json',
@@ -76,6 +80,7 @@ test('a run interrupted by a reload resumes from its last finished epoch, with o
   expect(kept).toBeGreaterThanOrEqual(1);
 
   await app.expectWebGpuReady();
+  await app.show('Runs');
   await app.latestRun().getByRole('button', { name: 'resume' }).click();
   await expect(app.latestRun()).toHaveAttribute('data-status', 'running');
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 180_000 });

@@ -5,6 +5,7 @@ test('a two-batch-size lab in race mode grows both runs epoch by epoch', async (
   const app = new PlaygroundPage(page);
   await app.open({ bs: 8, lr: 0.05, epochs: 2, train: 16, test: 8, res: 16, width: 0.0625, seed: 4 });
   await app.expectWebGpuReady();
+  await app.show('Batch-size lab');
   const lab = page.getByRole('region', { name: 'Batch-size lab' });
   await lab.getByLabel('Batch sizes').fill('4, 16, 32');
   await expect(lab.getByRole('alert')).toHaveText('Batch size (32) cannot exceed the number of training images (16).');

@@ -9,6 +9,7 @@ test('save a model, reload, download and load it back: the same predictions; the
   await app.expectWebGpuReady();
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
 
+  await app.show('Predict & models');
   const models = page.getByRole('region', { name: 'Models' });
   await models.getByRole('button', { name: /Save the run on the charts/ }).click();
   await expect(models.getByTestId('saved-model')).toHaveCount(1);
@@ -22,6 +23,7 @@ test('save a model, reload, download and load it back: the same predictions; the
 
   await page.reload();
   await app.expectWebGpuReady();
+  await app.show('Predict & models');
   await expect(models.getByTestId('saved-model')).toHaveCount(1);
   await predictWith.selectOption({ label: 'saved: bs 8 · lr 0.05' });
   await chooseImage(page);
@@ -49,12 +51,14 @@ test('save a model, reload, download and load it back: the same predictions; the
   await chooseImage(page);
   expectSamePrediction(await topClasses(page), before);
 
-  // Fine-tune on a folder of three classes, keeping b1–b3 as they were.
+  // Fine-tune on a folder of three classes, keeping b1–b3 as they were: both choices sit folded in the settings.
+  await app.unfold('Dataset');
   const dataset = page.getByRole('region', { name: 'Dataset' });
   await dataset.getByLabel('Import a folder…').setInputFiles(writeImageFolder(['circle', 'square', 'stripes'], 6));
   await expect(dataset.getByTestId('dataset-class')).toHaveCount(3, { timeout: 60_000 });
-  await models.getByLabel('Start the next run from').selectOption({ label: 'bs 8 · lr 0.05 (fine-tune)' });
-  await models.getByLabel('Freeze').selectOption('b3');
+  await app.unfold('Start from');
+  await page.getByLabel('Start the next run from').selectOption({ label: 'bs 8 · lr 0.05 (fine-tune)' });
+  await page.getByLabel('Freeze').selectOption('b3');
   await app.field('Batch size').fill('4');
   await app.trainButton.click();
   await expect(app.runRows).toHaveCount(2);
@@ -63,6 +67,7 @@ test('save a model, reload, download and load it back: the same predictions; the
   await expect(note).toContainText('fine-tuned from bs 8 · lr 0.05, b1–b3 frozen');
   await expect(note).toHaveAttribute('data-frozen-max-change', '0');
   expect(Number(await note.getAttribute('data-head-max-change'))).toBeGreaterThan(0);
+  await app.show('What the model learned');
   await expect(page.getByRole('region', { name: 'What the model learned' }).getByTestId('confusion-row')).toHaveCount(3);
 });
 
@@ -70,6 +75,7 @@ test('a file that is not a saved model is refused with a message, and nothing is
   const app = new PlaygroundPage(page);
   await app.open({ bs: 8, lr: 0.05, epochs: 1, train: 16, test: 8, res: 16, width: 0.0625, seed: 9 });
   await app.expectWebGpuReady();
+  await app.show('Predict & models');
   const models = page.getByRole('region', { name: 'Models' });
   await models.getByLabel(/Load a model/).setInputFiles([
     { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": "world", "weightsManifest": []}') },

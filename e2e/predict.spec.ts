@@ -19,6 +19,7 @@ test('after training: confusion matrix, misclassified images, and predictions th
   const mistakes = Math.round(24 * (1 - testAccuracy));
   await expect(evaluation.getByTestId('misclassified').getByRole('img')).toHaveCount(mistakes);
 
+  await app.show('Predict & models');
   await drawTrouser(page);
   const before = await topClasses(page);
   const total = before.reduce((sum, c) => sum + c.probability, 0);
@@ -31,6 +32,7 @@ test('after training: confusion matrix, misclassified images, and predictions th
   await page.reload();
   await app.expectWebGpuReady();
   await expect(evaluation.getByTestId('confusion-row')).toHaveCount(10);
+  await app.show('Predict & models');
   await chooseImage(page);
   expectSamePrediction(await topClasses(page), chosen);
 });
@@ -40,6 +42,7 @@ test('a file that is not an image gets a clear message beside the pad', async ({
   await app.open({ bs: 8, lr: 0.05, epochs: 1, train: 16, test: 8, res: 16, width: 0.0625, seed: 8 }, true);
   await app.expectWebGpuReady();
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await app.show('Predict & models');
   await page.getByLabel('Or choose an image…').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
-  await expect(page.getByRole('region', { name: 'Predict' }).getByRole('alert')).toHaveText(/not an image the browser can decode/);
+  await expect(page.getByRole('region', { name: 'Predict', exact: true }).getByRole('alert')).toHaveText(/not an image the browser can decode/);
 });

@@ -49,6 +49,7 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   await expect(app.latestRun()).toHaveAttribute('data-status', 'done', { timeout: 480_000 });
 
   // Out: one zip with train.py, its README, config.json with the run's settings, the data and the run's weights.
+  await app.show('Runs');
   const downloading = page.waitForEvent('download');
   await app.latestRun().getByRole('button', { name: 'PyTorch' }).click();
   const download = await downloading;
@@ -101,6 +102,7 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
     const pytorchAccuracy = Number(/test accuracy ([\d.]+) on 64 images/.exec(evaluated)?.[1]);
     const pytorchPredicted = JSON.parse(/predicted per class (\[.*\])/.exec(evaluated)?.[1] ?? 'null') as number[];
     const browserAccuracy = Number(await app.latestRun().getAttribute('data-test-acc'));
+    await app.show('What the model learned');
     const confusion = await page
       .getByRole('region', { name: 'What the model learned' })
       .getByTestId('confusion-row')
@@ -121,6 +123,7 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   // Back: train.py's metrics file imports as a run of backend "pytorch", drawn beside the browser run of its settings
   // (without PyTorch here, the committed metrics file of batch 64 imports, but is not the run's counterpart).
   const browserRunId = await app.latestRun().getAttribute('data-run-id');
+  await app.show('Runs');
   await page.getByLabel(/Import runs/).setInputFiles(metricsFile);
   await expect(app.runRows).toHaveCount(2);
   const imported = app.runRows.and(page.locator('[data-backend="pytorch"]'));
@@ -135,6 +138,7 @@ test("a browser run goes out as a PyTorch experiment; train.py's metrics and wei
   }
 
   // Back: train.py's weights load as a saved model that predicts.
+  await app.show('Predict & models');
   const models = page.getByRole('region', { name: 'Models' });
   await models.getByLabel(/Load a model/).setInputFiles(fixture('torch-bn-aux.safetensors'));
   await expect(models.getByTestId('models-status')).toHaveText('Loaded "check_export".');

@@ -26,12 +26,14 @@ function exportedRun(id: string, config: TrainConfig, epochs: [number, number][]
 }
 
 async function importRuns(page: Page, runs: ReturnType<typeof exportedRun>[]): Promise<void> {
+  const app = new PlaygroundPage(page);
+  await app.show('Runs');
   await page.getByLabel(/Import runs/).setInputFiles({
     name: 'runs.json',
     mimeType: 'application/json',
     buffer: Buffer.from(JSON.stringify({ format: 'googlenet-playground-runs', version: 3, runs })),
   });
-  await expect(new PlaygroundPage(page).runRows).toHaveCount(runs.length);
+  await expect(app.runRows).toHaveCount(runs.length);
 }
 
 const referenceLines = (chart: Locator) => chart.locator('path.recharts-line-curve[stroke-dasharray]');
@@ -50,6 +52,7 @@ test('Reproduce d2l shows, per preset, the article, the PyTorch reference at the
     exportedRun('run-too-long', { ...classroomFirst, epochs: classroomFirst.epochs + 1 }, [[2, 0.3], [0.4, 0.99]], 3),
   ]);
 
+  await app.show('Reproduce d2l');
   const view = page.getByRole('region', { name: 'Reproduce d2l' });
   await expect(view.getByLabel('Study scale')).toHaveValue('classroom');
   await expect(view.getByTestId('scale-departures')).toContainText('+BN');

@@ -40,8 +40,10 @@ function storedEpochs(page: Page, runId: string): Promise<number> {
   );
 }
 
-async function expectPredictionFrom(page: Page, runId: string, epoch: number): Promise<void> {
-  const predict = page.getByRole('region', { name: 'Predict' });
+async function expectPredictionFrom(app: PlaygroundPage, runId: string, epoch: number): Promise<void> {
+  const { page } = app;
+  await app.show('Predict & models');
+  const predict = page.getByRole('region', { name: 'Predict', exact: true });
   await predict.getByLabel('Model to predict with').selectOption(`run:${runId}`);
   await chooseImage(page);
   await expect(predict.getByText(`Weights of epoch ${epoch}.`)).toBeVisible({ timeout: 60_000 });
@@ -74,9 +76,9 @@ test('two tabs train at once: each sees both runs, neither touches the other run
     for (const runId of [firstRun, secondRun]) expect(await figures(row(app.page, runId))).toEqual(expected[runId]);
   }
   // Each run's weights are its own last epoch's, whichever tab asks.
-  await expectPredictionFrom(first.page, firstRun, 2);
-  await expectPredictionFrom(second.page, secondRun, 3);
-  await expectPredictionFrom(first.page, secondRun, 3);
+  await expectPredictionFrom(first, firstRun, 2);
+  await expectPredictionFrom(second, secondRun, 3);
+  await expectPredictionFrom(first, secondRun, 3);
 });
 
 test('a write the browser refuses (quota) fails the run with that reason, keeps its epochs, and the page goes on', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { FALLBACK_BACKENDS } from '../worker/protocol';
-import type { BackendState, DataState } from '../worker/useTrainingWorker';
+import type { BackendState, DataState } from '../worker/workerMessages';
 import { formatBytes } from './format';
 import type { BackendName } from '../domain/backend';
 

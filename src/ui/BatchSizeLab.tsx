@@ -9,13 +9,14 @@ import type { ControlsMode } from './classroom';
 import { formatNumber, formatRate } from './format';
 import { PALETTE } from './palette';
 import { QueueProgress } from './QueueProgress';
+import { ScrollBox } from './ScrollBox';
 import { TrainingCharts } from './TrainingCharts';
 import type { RunRecord } from '../domain/run';
 
 const LAB_PREFIX = 'Batch-size lab #';
 
 interface Props {
-  /** The validated settings above, which give the lab its budget; null while they are invalid. */
+  /** The validated settings, which give the lab its budget; null while they are invalid. */
   baseConfig: TrainConfig | null;
   runs: RunRecord[];
   canStart: boolean;
@@ -125,14 +126,14 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
         </button>
         {blocked !== null && <span className="why">{blocked}</span>}
       </form>
-      <p className="subtle">Budget, from the settings above: {baseConfig ? describeBudget(baseConfig) : '—'}</p>
+      <p className="subtle">Budget, from the settings: {baseConfig ? describeBudget(baseConfig) : '—'}</p>
       {labTurns.length > 0 && <QueueProgress label={race ? 'Race' : 'Lab'} turns={labTurns} runs={runs} />}
       {labRuns.length > 0 && (
         <>
           <h3 className="lab-title">
             {labGroup} <span className="subtle">{labRuns.length} batch sizes</span>
           </h3>
-          <div className="table-scroll">
+          <ScrollBox label="Runs of this lab">
             <table data-testid="lab-table">
               <thead>
                 <tr>
@@ -168,9 +169,9 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
                 })}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
           <div className="lab-charts">
-            <TrainingCharts runs={labRuns} references={references} />
+            <TrainingCharts runs={labRuns} references={references} label="Curves of the lab" />
             <div className="chart" data-testid="throughput-chart">
               <h3>
                 Examples per second <span className="subtle">(latest epoch, training only)</span>

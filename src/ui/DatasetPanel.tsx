@@ -1,7 +1,8 @@
 import type { ChangeEvent, DragEvent } from 'react';
 import type { StoredList } from '../experiments/useStoredList';
 import type { ImportSource } from '../worker/importDataset';
-import type { DatasetImportState } from '../worker/useTrainingWorker';
+import type { DatasetImportState } from '../worker/workerMessages';
+import { ScrollBox } from './ScrollBox';
 import { Thumbnail } from './Thumbnail';
 import type { DatasetInfo } from '../domain/dataset';
 
@@ -36,28 +37,30 @@ async function filesOfEntry(entry: FileSystemEntry): Promise<{ path: string; fil
 
 function ClassTable({ info }: { info: DatasetInfo }) {
   return (
-    <table data-testid="dataset-classes">
-      <thead>
-        <tr>
-          <th>Class</th>
-          <th>Example</th>
-          <th>Training</th>
-          <th>Validation</th>
-        </tr>
-      </thead>
-      <tbody>
-        {info.classes.map((name, c) => (
-          <tr key={name} data-testid="dataset-class">
-            <td>{name}</td>
-            <td>
-              <Thumbnail pixels={info.thumbnails[c]!} side={info.side} channels={info.channels} size={40} label={`an image of ${name}`} />
-            </td>
-            <td>{info.trainCounts[c]}</td>
-            <td>{info.valCounts[c]}</td>
+    <ScrollBox label="Images per class">
+      <table data-testid="dataset-classes">
+        <thead>
+          <tr>
+            <th>Class</th>
+            <th>Example</th>
+            <th>Training</th>
+            <th>Validation</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {info.classes.map((name, c) => (
+            <tr key={name} data-testid="dataset-class">
+              <td>{name}</td>
+              <td>
+                <Thumbnail pixels={info.thumbnails[c]!} side={info.side} channels={info.channels} size={40} label={`an image of ${name}`} />
+              </td>
+              <td>{info.trainCounts[c]}</td>
+              <td>{info.valCounts[c]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollBox>
   );
 }
 

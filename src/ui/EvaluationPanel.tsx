@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { perClassAccuracy } from '../train/evaluation';
+import { ScrollBox } from './ScrollBox';
 import { Thumbnail } from './Thumbnail';
 import type { Evaluation } from '../domain/training';
 
@@ -26,42 +27,44 @@ export function EvaluationPanel({ evaluation, label = 'What the model learned' }
         </label>
       </div>
       <div className="evaluation-body">
-        <table className="confusion" data-testid="confusion-matrix">
-          <thead>
-            <tr>
-              <th>true \ predicted</th>
-              {evaluation.confusion.map((_, predicted) => (
-                <th key={predicted} title={className(predicted)}>
-                  {predicted}
-                </th>
-              ))}
-              <th>accuracy</th>
-            </tr>
-          </thead>
-          <tbody>
-            {evaluation.confusion.map((row, label) => (
-              <tr key={label} data-testid="confusion-row">
-                <th>
-                  {label} {className(label)}
-                </th>
-                {row.map((count, predicted) => {
-                  const value = normalised ? count / (rowTotals[label] || 1) : count;
-                  const strength = largest > 0 ? value / largest : 0;
-                  return (
-                    <td
-                      key={predicted}
-                      className={predicted === label ? 'diagonal' : undefined}
-                      style={{ background: `rgba(31, 111, 235, ${(0.75 * strength).toFixed(3)})` }}
-                    >
-                      {normalised ? value.toFixed(2) : count}
-                    </td>
-                  );
-                })}
-                <td>{Number.isFinite(accuracy[label]) ? `${(accuracy[label]! * 100).toFixed(0)} %` : '—'}</td>
+        <ScrollBox label="Confusion matrix">
+          <table className="confusion" data-testid="confusion-matrix">
+            <thead>
+              <tr>
+                <th>true \ predicted</th>
+                {evaluation.confusion.map((_, predicted) => (
+                  <th key={predicted} title={className(predicted)}>
+                    {predicted}
+                  </th>
+                ))}
+                <th>accuracy</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {evaluation.confusion.map((row, label) => (
+                <tr key={label} data-testid="confusion-row">
+                  <th>
+                    {label} {className(label)}
+                  </th>
+                  {row.map((count, predicted) => {
+                    const value = normalised ? count / (rowTotals[label] || 1) : count;
+                    const strength = largest > 0 ? value / largest : 0;
+                    return (
+                      <td
+                        key={predicted}
+                        className={predicted === label ? 'diagonal' : undefined}
+                        style={{ background: `rgba(31, 111, 235, ${(0.75 * strength).toFixed(3)})` }}
+                      >
+                        {normalised ? value.toFixed(2) : count}
+                      </td>
+                    );
+                  })}
+                  <td>{Number.isFinite(accuracy[label]) ? `${(accuracy[label]! * 100).toFixed(0)} %` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollBox>
         <div className="misclassified" data-testid="misclassified">
           <h3>Misclassified ({evaluation.misclassified.length} shown)</h3>
           {evaluation.misclassified.length === 0 ? (

@@ -10,13 +10,6 @@ import type { DatasetInfo } from '../domain/dataset';
 import type { Evaluation } from '../domain/training';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
-import { STAGES, type Stage } from '../domain/transfer';
-
-export interface FineTuneChoice {
-  /** The saved model the next run starts from; null trains from fresh weights. */
-  modelId: string | null;
-  freezeThrough: Stage | null;
-}
 
 interface Props {
   models: StoredList<SavedModelInfo>;
@@ -24,9 +17,11 @@ interface Props {
   shownRun: RunRecord | undefined;
   /** The imported datasets, where a model trained on one finds its test images. */
   datasets: readonly DatasetInfo[];
-  worker: Pick<TrainingWorker, 'saveModel' | 'exportModel' | 'importModel' | 'evaluateModel'>;
-  fineTune: FineTuneChoice;
-  onFineTune(choice: FineTuneChoice): void;
+  saveModel: TrainingWorker['saveModel'];
+  exportModel: TrainingWorker['exportModel'];
+  importModel: TrainingWorker['importModel'];
+  evaluateModel: TrainingWorker['evaluateModel'];
+  /** While a run trains, nothing else may use the worker's device. */
   locked: boolean;
 }
 
@@ -50,10 +45,8 @@ function evaluationDataset(model: SavedModelInfo, datasets: readonly DatasetInfo
   return stored ? { id: stored.id } : null;
 }
 
-const FREEZE_LABELS: Record<Stage, string> = { b1: 'b1', b2: 'b1–b2', b3: 'b1–b3', b4: 'b1–b4', b5: 'b1–b5 (only the classifier learns)' };
-
-/** Trained networks kept by name: save one, download it in tfjs's format, load one back, fine-tune from one. */
-export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFineTune, locked }: Props) {
+/** Trained networks kept by name: save one, download it, load one back, evaluate one (ModelStart fine-tunes from one). */
+export function ModelsPanel({ models, datasets, shownRun, saveModel, exportModel, importModel, evaluateModel, locked }: Props) {
   const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
   const [evaluated, setEvaluated] = useState<{ name: string; evaluation: Evaluation } | null>(null);
   const run = shownRun && shownRun.epochs.length > 0 ? shownRun : undefined;
@@ -68,12 +61,12 @@ export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFi
   const save = () =>
     act(async () => {
       if (!run) return 'Train a run first.';
-      const info = await worker.saveModel(run, run.name || describeConfig(run.config));
+      const info = await saveModel(run, run.name || describeConfig(run.config));
       return `Saved "${info.name}" (epoch ${info.epoch}).`;
     });
   const download = (model: SavedModelInfo, format: ModelFileFormat) =>
     act(async () => {
-      const file = await worker.exportModel(model.id, format);
+      const file = await exportModel(model.id, format);
       downloadBlob(file.fileName, new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
       return `Downloaded ${file.fileName}.`;
     });
@@ -84,7 +77,7 @@ export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFi
         throw new Error(`"${model.name}" was trained on "${model.datasetName}", which is not imported here: import it to evaluate the model.`);
       }
       setStatus({ text: `Evaluating "${model.name}" on the first ${model.config.testSubset} test images of ${model.datasetName}…`, error: false });
-      const evaluation = await worker.evaluateModel(model.id, dataset.id);
+      const evaluation = await evaluateModel(model.id, dataset.id);
       setEvaluated({ name: model.name, evaluation });
       return `Evaluated "${model.name}" on ${model.datasetName}: ${(evaluation.accuracy * 100).toFixed(1)} % of the test images correct.`;
     });
@@ -93,7 +86,7 @@ export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFi
     event.target.value = '';
     if (files.length === 0) return;
     void act(async () => {
-      const info = await worker.importModel(files);
+      const info = await importModel(files);
       return `Loaded "${info.name}".`;
     });
   };
@@ -121,95 +114,57 @@ export function ModelsPanel({ models, datasets, shownRun, worker, fineTune, onFi
         )}
       </div>
       {models.list.length > 0 && (
-        <table data-testid="saved-models">
-          <thead>
-            <tr>
-              <th>Model</th>
-              <th>Trained on</th>
-              <th>Classes</th>
-              <th>Network</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {models.list.map((model) => (
-              <tr key={model.id} data-testid="saved-model">
-                <td>{model.name}</td>
-                <td>
-                  {model.datasetName}, epoch {model.epoch}
-                </td>
-                <td>{model.classes.length}</td>
-                <td className="subtle">
-                  {model.config.resolution}×{model.config.resolution}, width {model.config.width}
-                </td>
-                <td className="row-actions">
-                  <button type="button" className="link" disabled={locked} onClick={() => void evaluate(model)}>
-                    evaluate
-                  </button>
-                  {DOWNLOADS.map(({ format, label, title }) => (
-                    <button key={format} type="button" className="link" title={title} onClick={() => void download(model, format)}>
-                      {label}
-                    </button>
-                  ))}
-                  <button
-                    type="button"
-                    className="link"
-                    disabled={locked}
-                    onClick={() => {
-                      if (!window.confirm(`Remove the saved model "${model.name}"?`)) return;
-                      if (fineTune.modelId === model.id) onFineTune({ modelId: null, freezeThrough: null });
-                      models.remove(model.id);
-                    }}
-                  >
-                    remove
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table data-testid="saved-models">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th>Trained on</th>
+                <th>Classes</th>
+                <th>Network</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {models.list.map((model) => (
+                <tr key={model.id} data-testid="saved-model">
+                  <td>{model.name}</td>
+                  <td>
+                    {model.datasetName}, epoch {model.epoch}
+                  </td>
+                  <td>{model.classes.length}</td>
+                  <td className="subtle">
+                    {model.config.resolution}×{model.config.resolution}, width {model.config.width}
+                  </td>
+                  <td className="row-actions">
+                    <button type="button" className="link" disabled={locked} onClick={() => void evaluate(model)}>
+                      evaluate
+                    </button>
+                    {DOWNLOADS.map(({ format, label, title }) => (
+                      <button key={format} type="button" className="link" title={title} onClick={() => void download(model, format)}>
+                        {label}
+                      </button>
+                    ))}
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={locked}
+                      onClick={() => {
+                        if (window.confirm(`Remove the saved model "${model.name}"?`)) models.remove(model.id);
+                      }}
+                    >
+                      remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {evaluated && <EvaluationPanel evaluation={evaluated.evaluation} label={`What "${evaluated.name}" learned`} />}
-      <div className="toolbar">
-        <label>
-          Start the next run from{' '}
-          <select
-            aria-label="Start the next run from"
-            value={fineTune.modelId ?? ''}
-            disabled={locked}
-            onChange={(event) => onFineTune({ ...fineTune, modelId: event.target.value || null })}
-          >
-            <option value="">fresh weights</option>
-            {models.list.map((model) => (
-              <option key={model.id} value={model.id}>
-                {model.name} (fine-tune)
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Freeze{' '}
-          <select
-            aria-label="Freeze"
-            value={fineTune.freezeThrough ?? ''}
-            disabled={locked || fineTune.modelId === null}
-            onChange={(event) => onFineTune({ ...fineTune, freezeThrough: (event.target.value || null) as Stage | null })}
-          >
-            <option value="">nothing</option>
-            {STAGES.map((stage) => (
-              <option key={stage} value={stage}>
-                {FREEZE_LABELS[stage]}
-              </option>
-            ))}
-          </select>
-        </label>
-        {fineTune.modelId !== null && (
-          <span className="subtle">
-            The run keeps the saved model&apos;s network (width, resolution, architecture) and gets a new classifier for
-            its dataset&apos;s classes.
-          </span>
-        )}
-      </div>
     </section>
   );
 }

@@ -7,13 +7,15 @@ import { latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, sequentialPlan } from '../experiments/runQueue';
 import { formatNumber, formatRate } from './format';
 import { QueueProgress } from './QueueProgress';
+import { ScrollBox } from './ScrollBox';
+import { TrainingCharts } from './TrainingCharts';
 import type { RunRecord } from '../domain/run';
 
 const STUDY_PREFIX = 'd2l study #';
 
 interface Props {
   runs: RunRecord[];
-  /** The seed of the settings above: every run of a queued study starts from the weights it gives. */
+  /** The seed of the settings: every run of a queued study starts from the weights it gives. */
   seed: number | null;
   /** The shipped PyTorch reference curves, once loaded. */
   references: ReferenceFile | null;
@@ -60,13 +62,15 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
   const studyTurns = [queue.current, ...queue.pending].filter(
     (turn): turn is QueuedTurn => turn?.group.startsWith(STUDY_PREFIX) === true,
   );
+  const latestStudy = runs.reduce((latest, run) => Math.max(latest, studyNumber(run.group)), 0);
+  // The curves of the study queued last, so that a study started here is watched here.
+  const studyRuns = latestStudy === 0 ? [] : runs.filter((run) => studyNumber(run.group) === latestStudy);
   const queueAll = () => {
     if (seed === null) return;
-    const next = runs.reduce((latest, run) => Math.max(latest, studyNumber(run.group)), 0) + 1;
     const planned = D2L_STUDY.map((preset) => ({ runId: newRunId(), config: scaledPresetConfig(preset, scale, seed) }));
-    onQueue(sequentialPlan(planned, `${STUDY_PREFIX}${next} (${scale})`));
+    onQueue(sequentialPlan(planned, `${STUDY_PREFIX}${latestStudy + 1} (${scale})`));
   };
-  const blocked = disabledReason ?? (seed === null ? 'Fix the seed in the settings above first.' : null);
+  const blocked = disabledReason ?? (seed === null ? 'Fix the seed in the settings first.' : null);
   // While the settings are invalid the table still shows a reference: the default seed's.
   const referenceSeed = seed ?? DEFAULT_CONFIG.seed;
   const faithful = scale === 'faithful';
@@ -104,71 +108,79 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
         {departures.length === 0 ? 'd2l exactly: 96×96, all 60,000 images, the article’s epochs.' : `Departs from d2l: ${departures.join(', ')}.`}
       </p>
       {studyTurns.length > 0 && <QueueProgress label="Study" turns={studyTurns} runs={runs} />}
-      <table className="study-table">
-        <thead>
-          <tr>
-            <th>Preset</th>
-            <th>Source</th>
-            <th>Train loss</th>
-            <th>Train acc</th>
-            <th>Test acc</th>
-            <th>Examples/s</th>
-            <th>Notes</th>
-          </tr>
-        </thead>
-        {rows.map(({ preset, scaled, reference, run }) => {
-          const last = run && latestEpoch(run);
-          return (
-            <tbody key={preset.id} data-testid="preset-row" data-preset={preset.id}>
-              <tr data-testid="study-article">
-                <th scope="rowgroup" rowSpan={3}>
-                  lr {preset.config.learningRate} · batch {scaled.batchSize}
-                  <br />
-                  <span className="subtle">
-                    {scaled.epochs} epochs{faithful ? '' : ` (article: ${preset.config.epochs})`}
-                  </span>
-                </th>
-                <td>Article</td>
-                <FigureCells figures={preset.article} />
-                <td className="subtle">96×96, full data, CUDA GPU</td>
-              </tr>
-              <tr data-testid="study-reference">
-                <td>PyTorch reference</td>
-                {reference ? (
-                  <>
-                    <FigureCells figures={referenceFigures(reference)} />
-                    <td className="subtle">
-                      {reference.epochs.length} of {scaled.epochs} epochs, seed {reference.settings.seed}
-                      {reference.settings.seed === referenceSeed ? '' : ` (none shipped with seed ${referenceSeed})`}
-                    </td>
-                  </>
-                ) : (
-                  <Missing>
-                    {faithful
-                      ? 'The article is the reference at this scale.'
-                      : references === null
-                        ? 'The reference file is not loaded.'
-                        : 'Not in the shipped reference file yet.'}
-                  </Missing>
-                )}
-              </tr>
-              <tr data-testid="study-browser">
-                <td>This browser</td>
-                {run ? (
-                  <>
-                    <FigureCells figures={last} />
-                    <td className="subtle">
-                      {run.epochs.length} of {scaled.epochs} epochs on {run.backend}, seed {run.config.seed}
-                    </td>
-                  </>
-                ) : (
-                  <Missing>Not run here at this scale yet.</Missing>
-                )}
-              </tr>
-            </tbody>
-          );
-        })}
-      </table>
+      {studyRuns.length > 0 && (
+        <div className="study-curves" data-testid="study-curves">
+          <h3>{studyRuns[0]!.group}</h3>
+          <TrainingCharts runs={studyRuns} references={references} label="Curves of the study" />
+        </div>
+      )}
+      <ScrollBox label="Figures per preset">
+        <table className="study-table">
+          <thead>
+            <tr>
+              <th>Preset</th>
+              <th>Source</th>
+              <th>Train loss</th>
+              <th>Train acc</th>
+              <th>Test acc</th>
+              <th>Examples/s</th>
+              <th>Notes</th>
+            </tr>
+          </thead>
+          {rows.map(({ preset, scaled, reference, run }) => {
+            const last = run && latestEpoch(run);
+            return (
+              <tbody key={preset.id} data-testid="preset-row" data-preset={preset.id}>
+                <tr data-testid="study-article">
+                  <th scope="rowgroup" rowSpan={3}>
+                    lr {preset.config.learningRate} · batch {scaled.batchSize}
+                    <br />
+                    <span className="subtle">
+                      {scaled.epochs} epochs{faithful ? '' : ` (article: ${preset.config.epochs})`}
+                    </span>
+                  </th>
+                  <td>Article</td>
+                  <FigureCells figures={preset.article} />
+                  <td className="subtle">96×96, full data, CUDA GPU</td>
+                </tr>
+                <tr data-testid="study-reference">
+                  <td>PyTorch reference</td>
+                  {reference ? (
+                    <>
+                      <FigureCells figures={referenceFigures(reference)} />
+                      <td className="subtle">
+                        {reference.epochs.length} of {scaled.epochs} epochs, seed {reference.settings.seed}
+                        {reference.settings.seed === referenceSeed ? '' : ` (none shipped with seed ${referenceSeed})`}
+                      </td>
+                    </>
+                  ) : (
+                    <Missing>
+                      {faithful
+                        ? 'The article is the reference at this scale.'
+                        : references === null
+                          ? 'The reference file is not loaded.'
+                          : 'Not in the shipped reference file yet.'}
+                    </Missing>
+                  )}
+                </tr>
+                <tr data-testid="study-browser">
+                  <td>This browser</td>
+                  {run ? (
+                    <>
+                      <FigureCells figures={last} />
+                      <td className="subtle">
+                        {run.epochs.length} of {scaled.epochs} epochs on {run.backend}, seed {run.config.seed}
+                      </td>
+                    </>
+                  ) : (
+                    <Missing>Not run here at this scale yet.</Missing>
+                  )}
+                </tr>
+              </tbody>
+            );
+          })}
+        </table>
+      </ScrollBox>
       <p className="subtle" data-testid="reference-machine">
         {faithful
           ? 'No PyTorch reference is shipped at the faithful scale (hours of GPU per preset): the article’s figures are that reference.'
@@ -178,7 +190,7 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
       </p>
       <p className="subtle">
         This browser: its run of the preset at this scale (any seed, no more epochs) with the lowest final training
-        loss. A queued study runs the five one after another with the seed of the settings above, so all five start
+        loss. A queued study runs the five one after another with the seed of the settings, so all five start
         from the same weights.
       </p>
     </section>

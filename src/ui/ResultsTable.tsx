@@ -156,7 +156,9 @@ export function ResultsTable(props: Props) {
                 <th>First step</th>
                 <th>Backend</th>
                 <th>Reduced</th>
-                <th />
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import {
   CONFIG_KEYS,
   DEFAULT_CONFIG,
@@ -12,6 +12,7 @@ import {
 } from '../config/trainConfig';
 import { D2L_STUDY, type StudyPreset, presetShown } from '../experiments/presets';
 import type { ControlsMode } from './classroom';
+import { Fold } from './Fold';
 
 const HINTS: Partial<Record<ConfigKey, string>> = {
   batchSize: 'images per update',
@@ -40,6 +41,15 @@ const ABLATION_GROUPS: { group: FieldGroup; title: string }[] = [
 const keysOf = (group: FieldGroup) => CONFIG_KEYS.filter((key) => FIELD_SPECS[key].group === group);
 
 const departsFromD2l = (draft: ConfigDraft, key: ConfigKey) => draft[key] !== encodeField(DEFAULT_CONFIG[key]);
+
+/** An option that departs from d2l's setting, as the folded ablations name it. */
+function departure(draft: ConfigDraft, key: ConfigKey): string {
+  const spec: FieldSpec = FIELD_SPECS[key];
+  const value = draft[key];
+  if (spec.kind === 'flag') return `${spec.label} ${value === '1' ? 'on' : 'off'}`;
+  if (spec.kind === 'choice') return `${spec.label}: ${spec.options.find((option) => option.value === value)?.label ?? value}`;
+  return `${spec.label} ${value}`;
+}
 
 /** Every run setting and each option that departs from d2l's, spelled as in a link: short enough for one line. */
 const linkSummary = (draft: ConfigDraft) =>
@@ -110,17 +120,19 @@ interface Props {
   onExportExperiment(): void;
   /** What the last link copy or export did, or why it could not. */
   actionStatus: string | null;
+  /** What the run in progress is doing, shown under Train and Stop. */
+  progress?: ReactNode;
+  /** Further choices for the next run (the dataset, the starting weights), folded after the ablations. */
+  children?: ReactNode;
 }
 
 export function SettingsForm(props: Props) {
   const { draft, errors, running, controls, disabledReason } = props;
   const editable = !running && controls === 'shown';
   const hidden = controls === 'hidden';
-  const ablationErrors = CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && errors[key] !== undefined);
-  // Open from the start when a link set an option, so nobody trains with a setting they cannot see.
-  const [ablationsOpen, setAblationsOpen] = useState(() =>
-    CONFIG_KEYS.some((key) => FIELD_SPECS[key].group !== 'run' && departsFromD2l(draft, key)),
-  );
+  const ablationKeys = CONFIG_KEYS.filter((key) => FIELD_SPECS[key].group !== 'run');
+  const ablationErrors = ablationKeys.some((key) => errors[key] !== undefined);
+  const departures = ablationKeys.filter((key) => departsFromD2l(draft, key)).map((key) => departure(draft, key));
   // Presenter view only (styles.css): the form shrinks to one line so the curves get the projector.
   const [presenterOpen, setPresenterOpen] = useState(false);
   // A setting in error stays in sight, or the Train button's reason would point at nothing.
@@ -129,45 +141,7 @@ export function SettingsForm(props: Props) {
   const shownPreset = presetShown(draft);
   return (
     <section className={`panel settings${collapsed ? ' collapsed' : ''}`} aria-label="Training settings">
-      <h2>
-        Settings{' '}
-        {controls === 'locked' && <span className="subtle">locked by the presenter</span>}{' '}
-        {hidden ? (
-          <span className="subtle" data-testid="settings-summary">
-            {keysOf('run').map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
-          </span>
-        ) : (
-          <span className="subtle settings-line" data-testid="settings-line">
-            {linkSummary(draft)}
-          </span>
-        )}
-      </h2>
-      {!hidden && (
-        <div className="presets" role="group" aria-label="d2l presets">
-          {D2L_STUDY.map((preset) => (
-            <button
-              key={preset.id}
-              type="button"
-              disabled={!editable}
-              aria-pressed={preset === shownPreset}
-              onClick={() => props.onPreset(preset)}
-            >
-              {preset.label}
-            </button>
-          ))}
-        </div>
-      )}
-      {!hidden && (
-        <button
-          type="button"
-          className="settings-toggle"
-          aria-expanded={!collapsed}
-          disabled={hasErrors}
-          onClick={() => setPresenterOpen(!presenterOpen)}
-        >
-          {collapsed ? 'Show settings' : 'Hide settings'}
-        </button>
-      )}
+      {/* The form holds the whole panel, so that Train, pinned to the rail's foot, can rise as far as its top. */}
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -175,25 +149,57 @@ export function SettingsForm(props: Props) {
         }}
         noValidate
       >
+        <h2>
+          Settings{' '}
+          {controls === 'locked' && <span className="subtle">locked by the presenter</span>}{' '}
+          {hidden ? (
+            <span className="subtle" data-testid="settings-summary">
+              {keysOf('run').map((key) => `${FIELD_SPECS[key].label.toLowerCase()} ${draft[key]}`).join(' · ')}
+            </span>
+          ) : (
+            <span className="subtle settings-line" data-testid="settings-line">
+              {linkSummary(draft)}
+            </span>
+          )}
+        </h2>
+        {!hidden && (
+          <div className="presets" role="group" aria-label="d2l presets">
+            {D2L_STUDY.map((preset) => (
+              <button
+                key={preset.id}
+                type="button"
+                disabled={!editable}
+                aria-pressed={preset === shownPreset}
+                onClick={() => props.onPreset(preset)}
+              >
+                {preset.label}
+              </button>
+            ))}
+          </div>
+        )}
+        {!hidden && (
+          <button
+            type="button"
+            className="settings-toggle"
+            aria-expanded={!collapsed}
+            disabled={hasErrors}
+            onClick={() => setPresenterOpen(!presenterOpen)}
+          >
+            {collapsed ? 'Show settings' : 'Hide settings'}
+          </button>
+        )}
         <div className="fields" hidden={hidden}>
           {keysOf('run').map((key) => (
             <Field key={key} name={key} value={draft[key]} error={errors[key]} disabled={!editable} onChange={props.onChange} />
           ))}
         </div>
-        <details
+        <Fold
           className="ablations"
+          title="Ablations: model, optimiser, augmentation"
+          summary={departures.length === 0 ? "all as d2l's" : departures.join(' · ')}
+          forceOpen={ablationErrors}
           hidden={hidden}
-          open={ablationsOpen || ablationErrors}
         >
-          <summary
-            onClick={(event) => {
-              // React owns the open state, so a re-render never closes what the user opened.
-              event.preventDefault();
-              setAblationsOpen(!(ablationsOpen || ablationErrors));
-            }}
-          >
-            Ablations: model, optimiser, augmentation
-          </summary>
           {ABLATION_GROUPS.map(({ group, title }) => (
             <fieldset key={group} className="fields">
               <legend>{title}</legend>
@@ -202,33 +208,37 @@ export function SettingsForm(props: Props) {
               ))}
             </fieldset>
           ))}
-        </details>
-        <div className="actions">
-          {running ? (
-            <button type="button" className="stop" onClick={props.onStop}>
-              Stop
+        </Fold>
+        {props.children && <div className="folds">{props.children}</div>}
+        <div className="run-controls">
+          <div className="actions">
+            {running ? (
+              <button type="button" className="stop" onClick={props.onStop}>
+                Stop
+              </button>
+            ) : (
+              <button type="submit" className="train" disabled={disabledReason !== null} aria-describedby="train-why">
+                Train
+              </button>
+            )}
+            <button type="button" onClick={props.onCopyLink}>
+              Copy link to these settings
             </button>
-          ) : (
-            <button type="submit" className="train" disabled={disabledReason !== null} aria-describedby="train-why">
-              Train
+            <button type="button" onClick={props.onExportExperiment} title="Download train.py, these settings and the data, to train the same experiment in PyTorch">
+              Export as PyTorch experiment
             </button>
-          )}
-          <button type="button" onClick={props.onCopyLink}>
-            Copy link to these settings
-          </button>
-          <button type="button" onClick={props.onExportExperiment} title="Download train.py, these settings and the data, to train the same experiment in PyTorch">
-            Export as PyTorch experiment
-          </button>
-          {!running && disabledReason !== null && (
-            <span id="train-why" className="why">
-              {disabledReason}
-            </span>
-          )}
-          {props.actionStatus && (
-            <span className="hint" role="status" data-testid="settings-action-status">
-              {props.actionStatus}
-            </span>
-          )}
+            {!running && disabledReason !== null && (
+              <span id="train-why" className="why">
+                {disabledReason}
+              </span>
+            )}
+            {props.actionStatus && (
+              <span className="hint" role="status" data-testid="settings-action-status">
+                {props.actionStatus}
+              </span>
+            )}
+          </div>
+          {props.progress}
         </div>
       </form>
     </section>

@@ -13,6 +13,8 @@ interface Props {
   runs: RunRecord[];
   /** The shipped PyTorch reference curves, once loaded; each is drawn behind the runs with its settings. */
   references: ReferenceFile | null;
+  /** The panel's name, told apart from the other curves on the page (a lab's, a study's). */
+  label?: string;
 }
 
 /** A single run's reference needs no colour of its own: grey, darker for test than for train accuracy. */
@@ -20,6 +22,11 @@ const REFERENCE_GREY = { test: '#6c757d', train: '#adb5bd' };
 /** Longer than the dashes of a compared run's train accuracy, so the two stay apart. */
 const REFERENCE_DASH = '10 5';
 const REFERENCE_NAME = 'PyTorch reference';
+/** Before any run: points spanning an epoch, the untrained loss (ln 10) and the accuracy scale, so the axes have ticks. */
+const AXES_ONLY = [
+  { x: 0, loss: Math.log(10), accuracy: 0 },
+  { x: 1, loss: 0, accuracy: 1 },
+];
 
 /** A function, not a component: recharts reads its series from the chart's direct children. */
 const referenceLine = (key: string, points: ReferencePoint[], dataKey: Exclude<keyof ReferencePoint, 'x'>, name: string, stroke: string) => (
@@ -81,21 +88,20 @@ function PngButton({ chart, kind, title, slug }: PngButtonProps) {
   );
 }
 
-export function TrainingCharts({ runs, references }: Props) {
+export function TrainingCharts({ runs, references, label = 'Training curves' }: Props) {
   const lossChart = useRef<HTMLDivElement>(null);
   const accuracyChart = useRef<HTMLDivElement>(null);
   const [axis, setAxis] = useState<AxisKind>('epoch');
   const [logLoss, setLogLoss] = useState(false);
   const [showReference, setShowReference] = useState(true);
-  if (runs.length === 0) {
-    return (
-      <section className="panel charts" aria-label="Training curves">
-        <p className="empty">Press Train: the loss and accuracy curves appear here, epoch by epoch.</p>
-      </section>
-    );
-  }
   const single = runs.length === 1;
-  const subtitle = single ? runLegend(runs[0]!) : `${runs.length} runs compared`;
+  const axesOnly = runs.length === 0;
+  // Before the first run the axes are drawn all the same, so the page shows where the curves will grow.
+  const subtitle = axesOnly
+    ? 'Press Train: the loss and accuracy curves grow here, epoch by epoch.'
+    : single
+      ? runLegend(runs[0]!)
+      : `${runs.length} runs compared`;
   const slug = single ? fileSlug(subtitle) : `${runs.length}-runs`;
   const series = runs.map((run, index) => ({
     run,
@@ -123,7 +129,7 @@ export function TrainingCharts({ runs, references }: Props) {
     <XAxis
       type="number"
       dataKey="x"
-      domain={axis === 'epoch' ? [0, Math.max(...runs.map((r) => r.config.epochs))] : [0, 'auto']}
+      domain={axis === 'epoch' ? [0, Math.max(1, ...runs.map((r) => r.config.epochs))] : [0, 'auto']}
       allowDecimals={axis !== 'epoch'}
       tickFormatter={formatTick}
       label={{ value: X_AXIS_LABELS[axis], position: 'insideBottomRight', offset: -4 }}
@@ -132,10 +138,10 @@ export function TrainingCharts({ runs, references }: Props) {
   const lossAxis = logLoss ? (
     <YAxis type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow tickFormatter={formatTick} width={48} />
   ) : (
-    <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
+    <YAxis type="number" dataKey={axesOnly ? 'loss' : undefined} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
   );
   return (
-    <section className="panel charts" aria-label="Training curves">
+    <section className="panel charts" aria-label={label}>
       <div className="chart-header">
         <h2>
           Curves{' '}
@@ -171,7 +177,7 @@ export function TrainingCharts({ runs, references }: Props) {
           Training loss <PngButton chart={lossChart} kind="loss" title={`Training loss · ${subtitle}`} slug={slug} />
         </h3>
         <ResponsiveContainer width="100%" height={260}>
-          <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <LineChart data={axesOnly ? AXES_ONLY : undefined} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
             {lossAxis}
@@ -217,10 +223,10 @@ export function TrainingCharts({ runs, references }: Props) {
           <PngButton chart={accuracyChart} kind="accuracy" title={`Accuracy · ${subtitle}`} slug={slug} />
         </h3>
         <ResponsiveContainer width="100%" height={260}>
-          <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <LineChart data={axesOnly ? AXES_ONLY : undefined} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
-            <YAxis type="number" domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} width={48} />
+            <YAxis type="number" dataKey={axesOnly ? 'accuracy' : undefined} domain={[0, 1]} ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]} width={48} />
             <Tooltip formatter={tooltipValue} />
             <Legend />
             {/* A compared run's reference shows test accuracy only: a second dashed line per run would not read. */}

@@ -20,22 +20,19 @@ import {
   assertNever,
 } from './protocol';
 import { WorkerRequests } from './requests';
+import {
+  type BackendState,
+  type DataState,
+  type DatasetImportState,
+  type SummaryState,
+  routeMessage,
+  withDataProgress,
+} from './workerMessages';
 import { newRunId } from '../experiments/runHistory';
 import type { BackendName } from '../domain/backend';
-import { type DatasetInfo, type DatasetRef, datasetShape } from '../domain/dataset';
+import { type DatasetRef, datasetShape } from '../domain/dataset';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
-
-export type BackendState =
-  | { status: 'starting'; backend: BackendName }
-  | { status: 'ready'; backend: BackendName; adapter: AdapterDescription | null }
-  | { status: 'failed'; backend: BackendName; reason: string };
-
-export type DataState =
-  | { status: 'waiting' }
-  | { status: 'loading'; loadedBytes: number; totalBytes: number | null }
-  | { status: 'ready'; trainCount: number; testCount: number }
-  | { status: 'failed'; message: string };
 
 export interface TrainingWorker {
   backend: BackendState;
@@ -43,7 +40,7 @@ export interface TrainingWorker {
   activeRunId: string | null;
   /** What the worker held after the last run ended; the same after every run, or something leaks. */
   memoryAfterRun: MemoryUse | null;
-  summary: NetworkSummary | null;
+  summary: SummaryState;
   summarize(config: NetworkSummary['config']): void;
   /** Starts a new run: on Fashion-MNIST unless a dataset is given, fine-tuned when it names where it started from. */
   start(run: RunStart): void;
@@ -78,12 +75,6 @@ export interface ExperimentSource {
   /** A fine-tuned run's network input channels (its source's). */
   inputChannels?: number;
 }
-
-export type DatasetImportState =
-  | { status: 'idle' }
-  | { status: 'decoding'; decoded: number; total: number }
-  | { status: 'done'; info: DatasetInfo }
-  | { status: 'failed'; message: string };
 
 const DATA_BASE_URL = `${import.meta.env.BASE_URL}data/fashion-mnist`;
 
@@ -134,7 +125,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const [data, setData] = useState<DataState>({ status: 'waiting' });
   const [activeRunId, setActiveRunId] = useState<string | null>(null);
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
-  const [summary, setSummary] = useState<NetworkSummary | null>(null);
+  const [summary, setSummary] = useState<SummaryState>({ status: 'none' });
   const [datasetImport, setDatasetImport] = useState<DatasetImportState>({ status: 'idle' });
   const requestsRef = useRef<WorkerRequests | null>(null);
   const activeRunRef = useRef<string | null>(null);
@@ -161,44 +152,27 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     setData({ status: 'waiting' });
 
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      const message = event.data;
-      switch (message.type) {
-        case 'result':
-        case 'error':
-          requests.answer(message);
-          break;
-        case 'data-progress':
-          setData((current) =>
-            current.status === 'failed' || current.status === 'ready'
-              ? current
-              : { status: 'loading', loadedBytes: message.loadedBytes, totalBytes: message.totalBytes },
-          );
-          break;
-        case 'dataset-progress':
-          setDatasetImport({ status: 'decoding', decoded: message.decoded, total: message.total });
-          break;
-        case 'warmup':
-          dispatch({ type: 'warmup', runId: message.runId, seconds: message.seconds });
-          break;
-        case 'batch':
-          dispatch({ type: 'batch', runId: message.runId, sample: message.sample });
-          break;
-        case 'epoch':
-          dispatch({ type: 'epoch', runId: message.runId, report: message.report });
-          break;
-        case 'evaluation':
-          dispatch({ type: 'evaluation', runId: message.runId, evaluation: message.evaluation });
-          break;
-        case 'device-lost': {
-          const runId = activeRunRef.current;
-          const reason = `The GPU device was lost (${message.reason}); a fresh worker is starting.`;
-          if (runId !== null) dispatch({ type: 'failed', runId, message: reason });
-          endRun();
-          replaceWorker();
-          break;
+      for (const change of routeMessage(event.data, activeRunRef.current)) {
+        switch (change.target) {
+          case 'requests':
+            requests.answer(change.answer);
+            break;
+          case 'runs':
+            dispatch(change.action);
+            break;
+          case 'data':
+            setData((current) => withDataProgress(current, change.progress));
+            break;
+          case 'dataset-import':
+            setDatasetImport(change.state);
+            break;
+          case 'replace-worker':
+            endRun();
+            replaceWorker();
+            break;
+          default:
+            assertNever(change);
         }
-        default:
-          assertNever(message);
       }
     };
     worker.onerror = (event) => {
@@ -288,7 +262,10 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   }, []);
 
   const summarize = useCallback((config: NetworkSummary['config']) => {
-    requestsRef.current?.request({ type: 'summarize', config }).then(setSummary, () => setSummary(null));
+    requestsRef.current?.request({ type: 'summarize', config }).then(
+      (summary) => setSummary({ status: 'ready', summary }),
+      (error) => setSummary({ status: 'failed', message: errorMessage(error) }),
+    );
   }, []);
 
   const request = useCallback(<T,>(send: (requests: WorkerRequests) => Promise<T>) => {
