@@ -4,8 +4,9 @@
 #
 #   bash gpu-pack/run.sh OUTDIR [PART ...]      PARTs: bench tune profile epoch reproduce pytorch references
 #
-# Each part writes one JSON file to OUTDIR (the log goes to OUTDIR/run.log) and runs under its own time limit, so one
-# that fails or hangs costs only its own slot; together they take at most ~9 minutes. Without a WebGPU adapter
+# Each part writes its JSON file to OUTDIR/parts (the log goes to OUTDIR/run.log, and everything into
+# OUTDIR/gpu-pack-results.tar.gz at the end) and runs under its own time limit, so one that fails or hangs costs only
+# its own slot; together they take at most ~9 minutes. Without a WebGPU adapter
 # it says so and exits 1 before measuring anything. GPU_PACK_VULKAN_DRIVER names another Vulkan driver (an ICD file)
 # than the NVIDIA one the server's driver mount provides; GPU_PACK_TORCH_DEVICE runs the PyTorch parts elsewhere
 # than on cuda, and GPU_PACK_PYTHON with another Python than python3.
@@ -15,8 +16,9 @@ shift
 PACK=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$PACK")
 PARTS=${*:-bench tune profile epoch reproduce pytorch references}
-mkdir -p "$OUT"
+mkdir -p "$OUT/parts"
 OUT=$(cd "$OUT" && pwd)
+RESULTS="$OUT/parts"
 exec > >(tee -a "$OUT/run.log") 2>&1
 
 WORK=${GPU_PACK_WORK:-/tmp/gpu-pack-run}
@@ -73,29 +75,32 @@ run_part() {
 
 for part in $PARTS; do
   case $part in
-    bench) run_part bench 120 "${BENCH[@]}" --case faithful:64,128 --case classroom:8,32,64 --steps 5 \
-      --policies tfjs,shaders,tables,app --json "$OUT/bench.json" ;;
+    bench)
+      run_part bench 110 "${BENCH[@]}" --case faithful:64,128 --case classroom:8,32,64 --steps 5 \
+        --policies tfjs,shaders,tables,app --json "$RESULTS/bench.json"
+      run_part submit 25 "${BENCH[@]}" --case classroom:32 --steps 5 --policies tfjs,tables --submit-batch 5,15,60,240 \
+        --json "$RESULTS/bench-submit-batch.json" ;;
     tune) run_part tune 130 "${BENCH[@]}" --tune --case classroom:32 --case faithful:64 --steps 5 \
-      --tables "$TABLES" --tables-out "$TABLES" --json "$OUT/tune.json" ;;
+      --tables "$TABLES" --tables-out "$TABLES" --json "$RESULTS/tune.json" ;;
     profile) run_part profile 40 "${BENCH[@]}" --profile --backend webgpu --case faithful:64 --case classroom:32 \
-      --steps 3 --tables "$TABLES" --json "$OUT/profile.json" ;;
+      --steps 3 --tables "$TABLES" --json "$RESULTS/profile.json" ;;
     epoch) run_part epoch 35 "${BENCH[@]}" --loop --backend webgpu --case classroom:32 --tables "$TABLES" \
-      --json "$OUT/epoch.json" ;;
+      --json "$RESULTS/epoch.json" ;;
     reproduce) run_part reproduce 35 "$NODE" "$WORK/js/reproduce.mjs" --run 1 --scale classroom --seeds 1,2,3 \
       --runtime dawn --data "$REPO/public/data/fashion-mnist" --reference "$REPO/public/reference/pytorch-reference.json" \
-      --json "$OUT/reproduce.json" ;;
+      --json "$RESULTS/reproduce.json" ;;
     pytorch) run_part pytorch 40 "$PYTHON" "$REPO/scripts/pytorch/step_speed.py" --device "$TORCH_DEVICE" \
-      --cases faithful:64,128 classroom:8,32,64 --precision fp32,default --steps 20 --json "$OUT/pytorch-step.json" ;;
+      --cases faithful:64,128 classroom:8,32,64 --precision fp32,default --steps 20 --json "$RESULTS/pytorch-step.json" ;;
     references)
       # The Classroom scale and the first visit first, then Reduced merged in: a slow Reduced cannot cost the rest.
       REFERENCES=("$PYTHON" "$REPO/scripts/parity/reference_curves.py" --device "$TORCH_DEVICE" --seeds 1,2,3 --jobs 4 \
-        --out "$OUT/references.json")
+        --out "$RESULTS/references.json")
       run_part references 35 "${REFERENCES[@]}" --scale classroom
       run_part references 90 "${REFERENCES[@]}" --scale reduced --no-first-visit --merge ;;
     *) echo "gpu-pack: unknown part $part" ;;
   esac
 done
 echo
-echo "gpu-pack: done; $OUT holds:"
-ls -l "$OUT"
 printf '%s\n' "${SUMMARY[@]}"
+ls -l "$RESULTS"
+tar -czf "$OUT/gpu-pack-results.tar.gz" -C "$OUT" parts run.log && echo "gpu-pack: done; everything is in $OUT/gpu-pack-results.tar.gz"

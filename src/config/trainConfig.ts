@@ -4,6 +4,8 @@ export type PoolBranch = 'max' | 'avg';
 export type WeightInit = 'xavier' | 'kaiming';
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export type LrSchedule = 'constant' | 'step' | 'cosine';
+/** What batch norm's test pass normalises with: statistics recomputed over the training images, or the running averages. */
+export type BatchNormStatistics = 'recompute' | 'running';
 
 /** Every hyper-parameter of a run, in one typed object that round-trips through the URL. */
 export interface TrainConfig {
@@ -27,6 +29,12 @@ export interface TrainConfig {
   dropout: boolean;
   /** Batch normalisation after every convolution (Inception v2). */
   batchNorm: boolean;
+  /**
+   * With batch norm, the statistics the test pass (and prediction, and the saved weights) use: recomputed over the
+   * training images before each test pass, as torch.optim.swa_utils.update_bn does, or the running averages, which
+   * move 10 % towards each batch and are still far from the data after a few dozen updates.
+   */
+  bnStats: BatchNormStatistics;
   activation: Activation;
   /** The 5×5 branch as two stacked 3×3 convolutions (Inception v3). */
   factorize5x5: boolean;
@@ -95,6 +103,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   auxHeads: false,
   dropout: false,
   batchNorm: false,
+  bnStats: 'running',
   activation: 'relu',
   factorize5x5: false,
   poolBranch: 'max',
@@ -165,6 +174,10 @@ export const FIELD_SPECS: { [K in ConfigKey]: FieldFor<TrainConfig[K]> } = {
   auxHeads: flag('aux', 'Auxiliary classifiers', 'model'),
   dropout: flag('dropout', 'Dropout 0.4', 'model'),
   batchNorm: flag('bn', 'Batch norm', 'model'),
+  bnStats: choice('bnstats', 'Batch-norm statistics for the test', 'model', [
+    ['recompute', 'recomputed over the training images'],
+    ['running', 'running averages'],
+  ]),
   activation: choice('act', 'Activation', 'model', [['relu', 'ReLU'], ['leaky-relu', 'LeakyReLU'], ['elu', 'ELU'], ['tanh', 'tanh']]),
   factorize5x5: flag('factorize', '5×5 as two 3×3', 'model'),
   poolBranch: choice('pool', 'Pool branch', 'model', [['max', 'max pool'], ['avg', 'average pool']]),
@@ -373,6 +386,7 @@ const OPTION_TAGS: { [K in ConfigKey]?: (config: TrainConfig) => string | null }
   auxHeads: (c) => (c.auxHeads ? 'aux' : null),
   dropout: (c) => (c.dropout ? 'dropout' : null),
   batchNorm: (c) => (c.batchNorm ? 'BN' : null),
+  bnStats: (c) => (c.batchNorm && c.bnStats === 'recompute' ? 'BN stats recomputed' : null),
   activation: (c) => (c.activation === 'relu' ? null : c.activation),
   factorize5x5: (c) => (c.factorize5x5 ? '3×3+3×3' : null),
   poolBranch: (c) => (c.poolBranch === 'max' ? null : 'avg pool'),

@@ -93,8 +93,7 @@ describe('augmentBatch', () => {
     const boxes = boxesOf(2, { cropPadding: 2, flip: true }, seededRandom(1));
     const before = tf.memory().numTensors;
     augmentBatch(input, { cropPadding: 2, flip: true }, boxes).dispose();
-    boxes.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    input.dispose();
+    tf.dispose([input, boxes]);
   });
 });

@@ -103,7 +103,11 @@ export function labFindings(runs: RunRecord[]): string[] {
 
   const test = (run: RunRecord) => latestEpoch(run)!.testAccuracy;
   const unsettled = measured.filter(
-    (run) => run.config.batchNorm && latestEpoch(run)!.trainAccuracy - test(run) > UNSETTLED_GAP && latestEpoch(run)!.step < UNSETTLED_STEPS,
+    (run) =>
+      run.config.batchNorm &&
+      run.config.bnStats === 'running' &&
+      latestEpoch(run)!.trainAccuracy - test(run) > UNSETTLED_GAP &&
+      latestEpoch(run)!.step < UNSETTLED_STEPS,
   );
   for (const run of unsettled) {
     const last = latestEpoch(run)!;
@@ -111,7 +115,8 @@ export function labFindings(runs: RunRecord[]): string[] {
       `Batch ${run.config.batchSize}: ${(last.trainAccuracy * 100).toFixed(1)} % of its training images right, but ` +
         `${(test(run) * 100).toFixed(1)} % of the test images, after only ${last.step} updates. With batch norm the test ` +
         'pass uses running averages of the batch statistics, which move 10 % towards each new batch: so few updates ' +
-        'leave them far from the data, another cost of large batches.',
+        'leave them far from the data, another cost of large batches (recomputing them over the training images ' +
+        'before each test pass, bnstats=recompute, removes it).',
     );
   }
   const best = [...measured].sort((a, b) => test(b) - test(a))[0]!;

@@ -96,7 +96,6 @@ interface BatchNormState {
   beta: tf.LayerVariable;
   movingMean: tf.LayerVariable;
   movingVariance: tf.LayerVariable;
-  momentum: number;
   epsilon: number;
   axis: number;
   center: boolean;
@@ -108,6 +107,9 @@ const stockLayer = (className: string) =>
   tf.serialization.SerializationMap.getMap().classNameMap[className]![0] as unknown as typeof tf.layers.Layer;
 const StockBatchNormalization = stockLayer('BatchNormalization');
 const StockActivation = stockLayer('Activation');
+
+/** PyTorch's BatchNorm2d momentum of 0.1, as tfjs counts it: the share of the running averages each batch keeps. */
+export const RUNNING_AVERAGE_MOMENTUM = 0.9;
 
 export interface TrainingBatchNormArgs {
   name: string;
@@ -129,10 +131,13 @@ export interface TrainingBatchNormArgs {
 export class TrainingBatchNormalization extends StockBatchNormalization {
   static readonly className = 'BatchNormalization';
   readonly fusedRelu: boolean;
+  /** The share of the running averages each training batch keeps (PyTorch's 1 − momentum); a recompute changes it. */
+  momentum: number;
 
   constructor({ fusedRelu = false, ...args }: TrainingBatchNormArgs) {
     super(args);
     this.fusedRelu = fusedRelu;
+    this.momentum = args.momentum;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
@@ -149,7 +154,7 @@ export class TrainingBatchNormalization extends StockBatchNormalization {
       const beta = state.beta.read() as tf.Tensor1D;
       const { output, statistics } = normalizeBatch(x as tf.Tensor4D, gamma, beta, state.epsilon, this.fusedRelu);
       const count = x.size / x.shape[3]!;
-      const attrs: RunningAverageAttrs = { momentum: state.momentum, varianceCorrection: count / Math.max(count - 1, 1) };
+      const attrs: RunningAverageAttrs = { momentum: this.momentum, varianceCorrection: count / Math.max(count - 1, 1) };
       const [mean, variance] = runningAverages(state.movingMean.read(), state.movingVariance.read(), statistics, attrs);
       state.movingMean.write(mean);
       state.movingVariance.write(variance);

@@ -9,7 +9,7 @@ import {
   inputChannels,
 } from '../config/trainConfig';
 import type { Stage } from '../domain/transfer';
-import { ReluAfterBatchNorm, TrainingBatchNormalization } from './batchNorm';
+import { RUNNING_AVERAGE_MOMENTUM, ReluAfterBatchNorm, TrainingBatchNormalization } from './batchNorm';
 import { TrainingConv2D } from './trainingConv';
 import { recordPart } from './layerParts';
 
@@ -246,7 +246,7 @@ function conv(
   // PyTorch's BatchNorm2d: running averages updated by 0.1 per step (tfjs counts the kept share), ε = 1e-5. A ReLU
   // after it runs in batch norm's own kernels while training; its layer stays, for inference and saved models.
   const fusedRelu = ctx.activation === 'relu';
-  const normalised = new TrainingBatchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-5, fusedRelu }).apply(convolved) as tf.SymbolicTensor;
+  const normalised = new TrainingBatchNormalization({ name: `${name}_bn`, momentum: RUNNING_AVERAGE_MOMENTUM, epsilon: 1e-5, fusedRelu }).apply(convolved) as tf.SymbolicTensor;
   if (!fusedRelu) return activate(normalised, `${name}_act`, ctx.activation);
   return new ReluAfterBatchNorm({ name: `${name}_act` }).apply(normalised) as tf.SymbolicTensor;
 }

@@ -241,6 +241,7 @@ async function finishEpoch(run: RunInProgress, epoch: number, sums: DeviceSums, 
   const { job, session, now } = run;
   const { config, callbacks } = job;
   const trainSeconds = (now() - epochStart) / 1000;
+  if (config.batchNorm && config.bnStats === 'recompute') session.recomputeBatchNormStatistics();
   const end = await readEpochEnd(session, sums);
   const { batchesPerEpoch } = session.progress;
   if (!Number.isFinite(end.meanLoss)) throw new DivergenceError(epoch, batchesPerEpoch, end.meanLoss);

@@ -5,12 +5,12 @@ import { augmentBatch, augmentationBoxes, isAugmenting } from '../data/augment';
 import { DeviceImageSet } from '../data/gpuDataset';
 import { augmentationRandom } from '../data/random';
 import { type Checkpoint, type Evaluation, batchesPerEpoch } from '../domain/training';
+import { RUNNING_AVERAGE_MOMENTUM, TrainingBatchNormalization } from '../model/batchNorm';
 import { buildRunNetwork, layerWeights, loadLayerWeights } from '../model/googlenet';
 import { estimateTrainingMemory, summarizeModel } from '../model/summary';
 import { summarizePredictions } from './evaluation';
 import { readTogether } from './readTogether';
-import { replaysWebGpuSteps } from './trainingKernels';
-import { StepReplay } from './webgpuStepReplay';
+import { StepReplay, replaysSteps } from './webgpuStepReplay';
 import { countCorrect, crossEntropy } from './metrics';
 import { TrainingOptimizer, learningRateAt } from './optimizer';
 import { TrainingProgress } from './progress';
@@ -37,6 +37,9 @@ export function trainingLoss(outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor
     crossEntropy(main as tf.Tensor2D, labels, classes),
   );
 }
+
+/** Images per forward pass when batch norm's statistics are recomputed (scripts/parity/reference_curves.py uses the same). */
+export const BN_STATS_BATCH = 500;
 
 /** Bytes the test pass may give its largest activation: enough for hundreds of small images per forward pass. */
 const TEST_PASS_BYTES = 32 * 2 ** 20;
@@ -176,7 +179,7 @@ export class TrainingSession {
 
   /** The recording for this step: WebGPU under a replaying policy, a full batch, and nothing drawn on the CPU. */
   private replayFor(batch: number): StepReplay<StepOutputs> | null {
-    if (this.replay === null || batch !== this.config.batchSize || !replaysWebGpuSteps() || tf.getBackend() !== 'webgpu') return null;
+    if (this.replay === null || batch !== this.config.batchSize || !replaysSteps() || tf.getBackend() !== 'webgpu') return null;
     // Dropout draws its masks on the CPU inside the step (the paper's model and its auxiliary heads have it), and
     // Adam keeps its state out of place.
     const { dropout, auxHeads, optimizer } = this.config;
@@ -217,6 +220,30 @@ export class TrainingSession {
   /** Copies of the weights and the optimiser state, in one read. */
   async readState(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState'>> {
     return this.stateFrom(await readTogether(this.stateTensors()));
+  }
+
+  /**
+   * Batch norm's statistics recomputed over the run's training images, as torch.optim.swa_utils.update_bn does:
+   * forward passes in training mode (no augmentation), BN_STATS_BATCH images at a time in order, each layer's running
+   * mean and variance the cumulative average of the batches' means and unbiased variances. All on the device.
+   */
+  recomputeBatchNormStatistics(): void {
+    const layers = this.model.layers.filter((layer): layer is TrainingBatchNormalization => layer instanceof TrainingBatchNormalization);
+    if (layers.length === 0) return;
+    const batch = Math.min(BN_STATS_BATCH, this.testBatch);
+    try {
+      for (let k = 1, start = 0; start < this.trainSet.count; k++, start += batch) {
+        // The k-th batch's statistics enter the running values with weight 1/k: a cumulative average.
+        for (const layer of layers) layer.momentum = (k - 1) / k;
+        const indices = Int32Array.from({ length: Math.min(batch, this.trainSet.count - start) }, (_, i) => start + i);
+        tf.tidy(() => {
+          const { images } = this.trainSet.batch(indices, this.config.resolution, this.channels);
+          forward(this.model, images, true);
+        });
+      }
+    } finally {
+      for (const layer of layers) layer.momentum = RUNNING_AVERAGE_MOMENTUM;
+    }
   }
 
   /** The predicted class of each test image, on the device, in test passes of testBatchSize images. */

@@ -10,6 +10,7 @@ import { webgpuBatchNormForward, webgpuBatchNormGradient, webgpuRunningAverages 
 import { FORWARD_KERNELS, webgpuForwardConv } from './webgpuForwardConv';
 import { webgpuInputGradient } from './webgpuInputGradient';
 import { webgpuReluGradient } from './webgpuKernels';
+import { replaySteps } from './webgpuStepReplay';
 import { webgpuSgdUpdate } from './webgpuUpdate';
 import { webgpuWeightGradient } from './webgpuWeightGradient';
 
@@ -146,10 +147,7 @@ export type Uninstall = () => void;
 /** What each backend has installed, so that installing again first puts the originals back. */
 const installed = new Map<string, Uninstall>();
 
-let webGpuPolicy: WebGpuPolicy | null = null;
-
-/** Whether steps on WebGPU are recorded and replayed under the installed policy. */
-export const replaysWebGpuSteps = (): boolean => webGpuPolicy?.replay === true && webGpuPolicy.batchNorm === 'shaders' && webGpuPolicy.update === 'shaders';
+const replayUnder = (policy: WebGpuPolicy) => policy.replay && policy.batchNorm === 'shaders' && policy.update === 'shaders';
 
 /** Gradients are global: tfjs's original comes back when the last backend that installed them uninstalls. */
 const gradientOriginals = new Map<string, tf.GradConfig | undefined>();
@@ -174,7 +172,7 @@ function installGradients(): Uninstall {
  */
 export function install(backend: BackendName, policy: WebGpuPolicy = TFJS_WEBGPU_POLICY): Uninstall {
   installed.get(backend)?.();
-  if (backend === 'webgpu') webGpuPolicy = policy;
+  if (backend === 'webgpu') replaySteps(replayUnder(policy));
   const rows = TABLE.filter((row) => row.backend === backend && row.make !== undefined);
   // Originals are read before anything of ours is registered, so a row that calls tfjs's kernel reaches tfjs's.
   const originals = rows.map((row) => originalKernel(row.kernel, backend));
@@ -192,7 +190,7 @@ export function install(backend: BackendName, policy: WebGpuPolicy = TFJS_WEBGPU
   const uninstall: Uninstall = () => {
     if (installed.get(backend) !== uninstall) return;
     installed.delete(backend);
-    if (backend === 'webgpu') webGpuPolicy = null;
+    if (backend === 'webgpu') replaySteps(false);
     for (const kernel of registered) {
       tf.unregisterKernel(kernel, backend);
       const original = originalKernel(kernel, backend);

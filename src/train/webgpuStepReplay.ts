@@ -17,6 +17,15 @@ import { type BackendInternals, bufferOf, internalsOf } from './webgpuDispatch';
  * write it again: while recording, each such buffer is a new one that nothing else in the step may reuse.
  */
 
+/** Whether sessions on WebGPU record and replay their steps: set by the kernel policy installed (trainingKernels.ts). */
+let replaying = false;
+
+export function replaySteps(on: boolean): void {
+  replaying = on;
+}
+
+export const replaysSteps = (): boolean => replaying;
+
 interface RecordedDispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;

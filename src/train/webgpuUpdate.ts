@@ -5,7 +5,7 @@ import { inputOf } from './kernelSupport';
 
 /**
  * SGD's update on WebGPU, written into the weights' own buffers: several variables per dispatch (as many as the
- * device's storage-buffer bindings allow: 3 for plain SGD, 2 with momentum, at the minimum of 8 bindings), each
+ * device's storage-buffer bindings allow, up to 32: 3 for plain SGD, 2 with momentum at WebGPU's minimum of 8), each
  * thread one element of one of them. In place, a weight keeps its buffer for the whole run, which a recorded
  * step (webgpuStepReplay.ts) relies on; and ~170 variables take ~60 dispatches instead of ~170.
  */
@@ -15,9 +15,12 @@ const WORKGROUP = 256;
 /** Bindings per variable: the weight and its gradient, and the momentum buffer. */
 const bindingsPerVariable = (momentum: boolean) => (momentum ? 3 : 2);
 
+/** Past this many bindings a shader gains little (a dispatch per ~10 variables) and its source grows long. */
+const MAX_BINDINGS = 32;
+
 /** The variables one dispatch updates: the storage bindings left beside the learning rate's. */
 export function variablesPerDispatch(maxStorageBuffers: number, momentum: boolean): number {
-  return Math.max(1, Math.floor((maxStorageBuffers - 1) / bindingsPerVariable(momentum)));
+  return Math.max(1, Math.floor((Math.min(maxStorageBuffers, MAX_BINDINGS) - 1) / bindingsPerVariable(momentum)));
 }
 
 function updateProgram(count: number, momentum: boolean): GpuProgram {

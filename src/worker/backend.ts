@@ -151,9 +151,9 @@ export async function setUpBackend(
     if (name === 'wasm') return { ok: true, adapter: await describeWasm(), fence: immediateFence };
     if (name !== 'webgpu') return { ok: true, adapter, fence: immediateFence };
     const backend = tf.backend() as WebGPUBackend;
-    void backend.device.lost.then((info) => onDeviceFailure(info.message || info.reason || 'unknown reason'));
+    void backend.device.lost.then((info) => onDeviceFailure(`The GPU device was lost (${info.message || info.reason || 'unknown reason'})`));
     backend.device.addEventListener('uncapturederror', (event) => {
-      onDeviceFailure(`the GPU reported an error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+      onDeviceFailure(`The GPU reported an error (${(event as GPUUncapturedErrorEvent).error.message})`);
     });
     const { maxStorageBufferBindingSize, maxBufferSize } = backend.device.limits;
     return {

@@ -153,7 +153,8 @@ export type FromWorker =
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
   | { type: 'evaluation'; runId: string; evaluation: Evaluation }
-  | { type: 'device-lost'; reason: string };
+  /** The GPU device was lost or reported an error; the reason is a sentence. */
+  | { type: 'device-failed'; reason: string };
 
 /** The messages that are not answers: progress and the streams of a training run. */
 export type WorkerEvent = Exclude<FromWorker, { type: 'result' | 'error' }>;

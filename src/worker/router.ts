@@ -35,7 +35,7 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
   async function init(backend: BackendName): Promise<Reply> {
     const setup = await parts.setUpBackend(backend, (reason) => {
       session.abort();
-      post({ type: 'device-lost', reason });
+      post({ type: 'device-failed', reason });
     });
     if (!setup.ok) throw new Error(setup.reason);
     device.set({ fence: setup.fence, maxBufferBytes: setup.maxBufferBytes });

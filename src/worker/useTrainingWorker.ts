@@ -207,7 +207,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       const { runId } = request;
       activeRunRef.current = runId;
       setActiveRunId(runId);
-      // A run the page has already failed (its device was lost) keeps that end, whatever the worker says after.
+      // A run the page has already failed (its GPU device failed) keeps that end, whatever the worker says after.
       const stillActive = () => activeRunRef.current === runId;
       requests.request({ type: 'start', ...request }).then(
         ({ outcome, memory, transferCheck }) => {

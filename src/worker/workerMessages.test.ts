@@ -45,14 +45,14 @@ describe('routeMessage', () => {
   });
 
   it('fails the active run with the reason when the device is lost, then replaces the worker', () => {
-    expect(routeMessage({ type: 'device-lost', reason: 'destroyed' }, 'run-7')).toEqual([
+    expect(routeMessage({ type: 'device-failed', reason: 'The GPU device was lost (destroyed)' }, 'run-7')).toEqual([
       {
         target: 'runs',
         action: { type: 'failed', runId: 'run-7', message: 'The GPU device was lost (destroyed); a fresh worker is starting.' },
       },
       { target: 'replace-worker' },
     ]);
-    expect(routeMessage({ type: 'device-lost', reason: 'destroyed' }, null)).toEqual([{ target: 'replace-worker' }]);
+    expect(routeMessage({ type: 'device-failed', reason: 'The GPU device was lost (destroyed)' }, null)).toEqual([{ target: 'replace-worker' }]);
   });
 });
 

@@ -60,8 +60,8 @@ export function routeMessage(message: FromWorker, activeRunId: string | null): P
     case 'epoch':
     case 'evaluation':
       return [{ target: 'runs', action: runAction(message) }];
-    case 'device-lost': {
-      const reason = `The GPU device was lost (${message.reason}); a fresh worker is starting.`;
+    case 'device-failed': {
+      const reason = `${message.reason}; a fresh worker is starting.`;
       const failed: PageChange[] = activeRunId === null ? [] : [{ target: 'runs', action: { type: 'failed', runId: activeRunId, message: reason } }];
       return [...failed, { target: 'replace-worker' }];
     }
