@@ -133,6 +133,11 @@ export class TrainingBatchNormalization extends StockBatchNormalization {
   readonly fusedRelu: boolean;
   /** The share of the running averages each training batch keeps (PyTorch's 1 − momentum); a recompute changes it. */
   momentum: number;
+  /**
+   * Whether a training pass updates the running averages. Off while a run recomputes them before each test pass
+   * (bnStats 'recompute'): they would be overwritten unread, and on a GPU each update is a dispatch per layer.
+   */
+  updatesRunningAverages = true;
 
   constructor({ fusedRelu = false, ...args }: TrainingBatchNormArgs) {
     super(args);
@@ -153,6 +158,10 @@ export class TrainingBatchNormalization extends StockBatchNormalization {
       const gamma = state.gamma.read() as tf.Tensor1D;
       const beta = state.beta.read() as tf.Tensor1D;
       const { output, statistics } = normalizeBatch(x as tf.Tensor4D, gamma, beta, state.epsilon, this.fusedRelu);
+      if (!this.updatesRunningAverages) {
+        statistics.dispose();
+        return output;
+      }
       const count = x.size / x.shape[3]!;
       const attrs: RunningAverageAttrs = { momentum: this.momentum, varianceCorrection: count / Math.max(count - 1, 1) };
       const [mean, variance] = runningAverages(state.movingMean.read(), state.movingVariance.read(), statistics, attrs);

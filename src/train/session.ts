@@ -136,6 +136,7 @@ export class TrainingSession {
     this.testSet = new DeviceImageSet(data.test, Math.min(config.testSubset, data.test.count), data);
     this.progress = new TrainingProgress(batchesPerEpoch(this.trainSet.count, config.batchSize));
     this.testBatch = testBatchSize(this.model, config.batchSize);
+    for (const layer of this.batchNormLayers()) layer.updatesRunningAverages = config.bnStats !== 'recompute';
     this.replay = tf.getBackend() === 'webgpu' ? new StepReplay(tf.backend()) : null;
   }
 
@@ -228,9 +229,11 @@ export class TrainingSession {
    * mean and variance the cumulative average of the batches' means and unbiased variances. All on the device.
    */
   recomputeBatchNormStatistics(): void {
-    const layers = this.model.layers.filter((layer): layer is TrainingBatchNormalization => layer instanceof TrainingBatchNormalization);
+    const layers = this.batchNormLayers();
     if (layers.length === 0) return;
     const batch = Math.min(BN_STATS_BATCH, this.testBatch);
+    const updating = layers.map((layer) => layer.updatesRunningAverages);
+    for (const layer of layers) layer.updatesRunningAverages = true;
     try {
       for (let k = 1, start = 0; start < this.trainSet.count; k++, start += batch) {
         // The k-th batch's statistics enter the running values with weight 1/k: a cumulative average.
@@ -242,8 +245,15 @@ export class TrainingSession {
         });
       }
     } finally {
-      for (const layer of layers) layer.momentum = RUNNING_AVERAGE_MOMENTUM;
+      layers.forEach((layer, i) => {
+        layer.momentum = RUNNING_AVERAGE_MOMENTUM;
+        layer.updatesRunningAverages = updating[i]!;
+      });
     }
+  }
+
+  private batchNormLayers(): TrainingBatchNormalization[] {
+    return this.model.layers.filter((layer): layer is TrainingBatchNormalization => layer instanceof TrainingBatchNormalization);
   }
 
   /** The predicted class of each test image, on the device, in test passes of testBatchSize images. */

@@ -42,6 +42,13 @@ type PoolView = BackendInternals['bufferManager'] & { numFreeBuffers: number };
 
 const poolKey = (buffer: GPUBuffer) => `${buffer.size}_${buffer.usage}`;
 
+/** The pool's free list for a buffer's size and usage, made if missing: tfjs's release pushes onto it unchecked. */
+function freeListIn(pool: PoolView, buffer: GPUBuffer): GPUBuffer[] {
+  const key = poolKey(buffer);
+  if (!pool.freeBuffers.has(key)) pool.freeBuffers.set(key, []);
+  return pool.freeBuffers.get(key)!;
+}
+
 /** One recorded step of one session. */
 export class StepReplay<T> {
   private readonly internals: BackendInternals;
@@ -78,12 +85,17 @@ export class StepReplay<T> {
     internals.submitQueue();
     const pool = internals.bufferManager as PoolView;
     const { acquireBuffer, releaseBuffer } = pool;
+    const freeListOf = (buffer: GPUBuffer) => freeListIn(pool, buffer);
     const writtenByCpu = new Set<GPUBuffer>();
     pool.acquireBuffer = (size: number, usage: number, mappedAtCreation = false, reuse = true) => {
       // A shader's uniforms, or an upload's destination (staging buffers are neither: they are never bound).
       const cpuWrites = (usage & GPUBufferUsage.UNIFORM) !== 0 || (mappedAtCreation && (usage & GPUBufferUsage.STORAGE) !== 0);
       const buffer = acquireBuffer.call(pool, size, usage, mappedAtCreation, reuse && !cpuWrites);
-      if (cpuWrites) writtenByCpu.add(buffer);
+      if (cpuWrites) {
+        writtenByCpu.add(buffer);
+        // tfjs makes a size's free list only when it reuses; its release of this buffer, later, expects one.
+        freeListOf(buffer);
+      }
       return buffer;
     };
     pool.releaseBuffer = (buffer: GPUBuffer, reuse = true) => {
@@ -186,12 +198,7 @@ export class StepReplay<T> {
       if (reuse && this.pinned.has(buffer)) this.releasedByTfjs.add(buffer);
       else release.call(pool, buffer, reuse);
     };
-    // Buffers acquired while recording without reuse have no free list of their size yet: tfjs's release expects one.
-    const freeListOf = (buffer: GPUBuffer) => {
-      const key = poolKey(buffer);
-      if (!pool.freeBuffers.has(key)) pool.freeBuffers.set(key, []);
-      return pool.freeBuffers.get(key)!;
-    };
+    const freeListOf = (buffer: GPUBuffer) => freeListIn(pool, buffer);
     this.restoreRelease = () => {
       pool.releaseBuffer = release;
       for (const buffer of this.releasedByTfjs) {
