@@ -2,7 +2,7 @@ import { fetchSource, loadFashionMnist } from '../data/fashionMnist';
 import { setUpBackend } from '../worker/backend';
 import { assertNever } from '../worker/protocol';
 import { benchmarkCases } from './benchmark';
-import { benchmarkEpoch } from './epochBench';
+import { benchmarkEpoch, epochCases } from './epochBench';
 import { adapterLabel, createProbes } from './probes';
 import { profileCase } from './profile';
 import type { FromBenchWorker, ToBenchWorker } from './protocol';
@@ -27,7 +27,7 @@ async function handle(request: ToBenchWorker): Promise<void> {
       const probes = await createProbes('chromium', request.backend);
       if ('error' in probes) throw new Error(probes.error);
       const data = await loadFashionMnist(fetchSource(request.dataBaseUrl));
-      for (const benchCase of request.cases) scope.postMessage({ type: 'epoch-row', row: await benchmarkEpoch(benchCase, data, probes) });
+      for (const benchCase of request.cases.flatMap(epochCases)) scope.postMessage({ type: 'epoch-row', row: await benchmarkEpoch(benchCase, data, probes) });
       return;
     }
     case 'profile': {

@@ -140,11 +140,12 @@ function printRow(row: BenchRow, index: number): void {
 
 function printEpochRow(row: EpochRow): void {
   console.log(
-    `${row.runtime} · ${row.backend} (${row.adapter}) · ${row.label} ${row.resolution}px w${row.width}, batch ${row.batch}, ` +
+    `${row.runtime} · ${row.backend} (${row.adapter}) · ${row.label} ${row.resolution}px w${row.width}, batch ${row.batch}` +
+      `${row.bnStats === null ? '' : `, BN statistics ${row.bnStats === 'recompute' ? 'recomputed' : 'running'}`}, ` +
       `${row.trainImages} / ${row.testImages} images: steps alone ${row.examplesPerSecond.toFixed(1)} ex/s (${row.stepsSeconds.toFixed(2)} s); ` +
       `whole epoch ${row.epochExamplesPerSecond.toFixed(1)} ex/s (${row.epochSeconds.toFixed(2)} s, ` +
-      `${(100 * row.epochExamplesPerSecond / row.examplesPerSecond).toFixed(0)} %; ${row.outsideStepsSeconds.toFixed(2)} s outside the steps, ` +
-      `${row.readsPerEpoch} reads); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,
+      `${(100 * row.epochExamplesPerSecond / row.examplesPerSecond).toFixed(0)} %; in the loop: steps ${row.loopStepsSeconds.toFixed(2)} s, ` +
+      `then ${row.endOfEpochSeconds.toFixed(2)} s of statistics, test pass and read; ${row.readsPerEpoch} reads); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,
   );
 }
 
@@ -204,11 +205,11 @@ async function loop(cases: BenchCase[], tables?: readonly AdapterTables[]): Prom
     }));
   } else if (args.runtime === 'node') {
     const probes = await probesInNode(backend);
-    const { benchmarkEpoch } = await import('./epochBench');
+    const { benchmarkEpoch, epochCases } = await import('./epochBench');
     const { usePolicy } = await import('./policies');
     usePolicy(backend, 'app', probes.adapterDescription, tables);
     const data = await loadDataInNode();
-    for (const benchCase of cases) onRow(await benchmarkEpoch(benchCase, data, probes));
+    for (const benchCase of cases.flatMap(epochCases)) onRow(await benchmarkEpoch(benchCase, data, probes));
     runtime = nodeRuntime(backend);
   } else fail(`unknown runtime "${args.runtime}"; choose chromium or node`);
   await writeReport({ runtime, rows });

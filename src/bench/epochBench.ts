@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
+import { STUDY_SCALES } from '../experiments/presets';
 import { epochOrder } from '../data/random';
-import type { Checkpoint } from '../domain/training';
+import type { Checkpoint, EpochReport } from '../domain/training';
 import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { TrainingSession } from '../train/session';
 import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from './benchmark';
@@ -13,6 +15,8 @@ import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from 
  * epoch costs beyond its training steps.
  */
 export interface EpochRow extends StepSubject {
+  /** With batch norm: whether the epoch recomputed the statistics before its test pass (the Classroom preset does). */
+  bnStats: TrainConfig['bnStats'] | null;
   trainImages: number;
   testImages: number;
   /** The epoch's steps alone, back to back, each fenced as the loop fences it. */
@@ -21,8 +25,11 @@ export interface EpochRow extends StepSubject {
   epochExamplesPerSecond: number;
   stepsSeconds: number;
   epochSeconds: number;
-  /** What the whole epoch spent outside its steps. */
+  /** What the whole epoch spent outside the bare steps' time. */
   outsideStepsSeconds: number;
+  /** From the loop's own report: its steps, and what followed them (statistics, test pass, the epoch's one read). */
+  loopStepsSeconds: number;
+  endOfEpochSeconds: number;
   /** GPU→CPU reads in that epoch (on WebGPU: every read is a round trip). */
   readsPerEpoch: number;
   tensorsBefore: number;
@@ -53,6 +60,17 @@ async function bareEpochSeconds(benchCase: BenchCase, data: ImageDataset, probes
   }
 }
 
+/**
+ * The epochs a case's loop benchmark times: the Classroom network with the Classroom preset's images (1,500 / 500),
+ * once with its statistics recomputed before the test pass, as the preset does, and once with running averages.
+ */
+export function epochCases(benchCase: BenchCase): BenchCase[] {
+  if (benchCase.label !== 'classroom') return [benchCase];
+  const { trainSubset, testSubset } = STUDY_SCALES.classroom.settings;
+  const config = { ...benchCase.config, trainSubset: trainSubset!, testSubset: testSubset! };
+  return (['recompute', 'running'] as const).map((bnStats) => ({ ...benchCase, config: { ...config, bnStats } }));
+}
+
 /** Two epochs through runTraining; the second, free of shader compilation, is the one reported. */
 export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<EpochRow> {
   const { config } = benchCase;
@@ -62,6 +80,7 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
   let reads = 0;
   let secondEpochReads = 0;
   let examples = 0;
+  let second: EpochReport | null = null;
   const saved: Checkpoint[] = [];
   const countReads = (run: () => Promise<unknown>) => {
     const backend = tf.backend();
@@ -94,15 +113,18 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
           else {
             secondEpochReads += reads;
             examples = report.examplesSeen / 2;
+            second = report;
           }
         },
       },
     }),
   );
-  if (reports.length !== 2 || saved.length !== 2) throw new Error('the loop did not report and save both epochs');
+  if (reports.length !== 2 || saved.length !== 2 || second === null) throw new Error('the loop did not report and save both epochs');
+  const { trainSeconds, epochSeconds: reportedSeconds } = second as EpochReport;
   const epochSeconds = (reports[1]! - reports[0]!) / 1000;
   return {
     ...stepSubject(probes, benchCase),
+    bnStats: config.batchNorm ? config.bnStats : null,
     trainImages: examples,
     testImages: Math.min(config.testSubset, data.test.count),
     examplesPerSecond: bare.images / bare.seconds,
@@ -110,6 +132,8 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
     stepsSeconds: bare.seconds,
     epochSeconds,
     outsideStepsSeconds: epochSeconds - bare.seconds,
+    loopStepsSeconds: trainSeconds,
+    endOfEpochSeconds: reportedSeconds - trainSeconds,
     readsPerEpoch: secondEpochReads,
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
