@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { D2L_STUDY, scaledPresetConfig } from './presets';
-import { bestStudyRun, isStudyRun } from './reproduce';
+import { articleOrder, bestStudyRun, isStudyRun } from './reproduce';
 import type { RunRecord } from '../domain/run';
 import type { EpochReport } from '../domain/training';
 
@@ -46,5 +46,19 @@ describe('this browser’s runs in the reproduce view', () => {
     ];
     expect(bestStudyRun(runs, first, 'classroom')?.id).toBe('better');
     expect(bestStudyRun(runs, first, 'reduced')).toBeUndefined();
+  });
+});
+
+describe("the article's order of the presets", () => {
+  // The article's test accuracies: 0.913 / 0.722 / 0.877 / 0.921 / 0.882 for batch 64 / 512 / 128 / 8 / 1000.
+  it('counts every pair ranked as the article ranks it, of the pairs with figures', () => {
+    expect(articleOrder(D2L_STUDY, [0.913, 0.722, 0.877, 0.921, 0.882])).toEqual({ kept: 10, pairs: 10 });
+    expect(articleOrder(D2L_STUDY, [0.722, 0.913, 0.877, 0.921, 0.882])).toEqual({ kept: 5, pairs: 10 });
+    expect(articleOrder(D2L_STUDY, [0.7, undefined, 0.6, undefined, undefined])).toEqual({ kept: 1, pairs: 1 });
+    expect(articleOrder(D2L_STUDY, [undefined, undefined, undefined, undefined, undefined])).toEqual({ kept: 0, pairs: 0 });
+  });
+
+  it('keeps no order for a tie', () => {
+    expect(articleOrder(D2L_STUDY, [0.5, 0.5, undefined, undefined, undefined])).toEqual({ kept: 0, pairs: 1 });
   });
 });

@@ -20,3 +20,28 @@ export function bestStudyRun(runs: RunRecord[], preset: StudyPreset, scale: Stud
     .filter((run) => run.epochs.length > 0 && isStudyRun(run, preset, scale))
     .sort((a, b) => latestEpoch(a)!.trainLoss - latestEpoch(b)!.trainLoss)[0];
 }
+
+/** How many pairs of presets a source ranks by test accuracy as the article does, of the pairs it has figures for. */
+export interface ArticleOrder {
+  kept: number;
+  pairs: number;
+}
+
+/**
+ * The article's lesson as orderings: for every pair of presets that `accuracies` (one per preset, in D2L_STUDY's
+ * order; undefined where there is no figure) both cover, whether it ranks them as the article's test accuracies do.
+ * A tie keeps no order.
+ */
+export function articleOrder(presets: readonly StudyPreset[], accuracies: readonly (number | undefined)[]): ArticleOrder {
+  let kept = 0;
+  let pairs = 0;
+  presets.forEach((a, i) => {
+    presets.slice(i + 1).forEach((b, offset) => {
+      const [x, y] = [accuracies[i], accuracies[i + 1 + offset]];
+      if (x === undefined || y === undefined) return;
+      pairs++;
+      if (Math.sign(x - y) !== 0 && Math.sign(x - y) === Math.sign(a.article.testAccuracy - b.article.testAccuracy)) kept++;
+    });
+  });
+  return { kept, pairs };
+}

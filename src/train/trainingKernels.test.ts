@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CONV_POLICY, UNTUNED_GPU_POLICY } from './convStrategy';
-import { KERNEL_TABLE, TFJS_WEBGPU_POLICY, type WebGpuPolicy, install } from './trainingKernels';
+import { KERNEL_TABLE, TFJS_WEBGPU_POLICY, type WebGpuPolicy, install, markdownTable } from './trainingKernels';
 
 const SHADERS: WebGpuPolicy = { ...UNTUNED_GPU_POLICY, batchNorm: 'shaders', update: 'shaders', replay: true };
 
@@ -57,6 +57,11 @@ describe('the kernel table', () => {
     expect(tf.getGradient('Relu')).not.toBe(original);
     uninstallWasm();
     expect(tf.getGradient('Relu')).toBe(original);
+  });
+
+  it("is the table the README's Architecture section shows", () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(markdownTable());
   });
 
   it('is the only module that registers kernels or gradients', () => {

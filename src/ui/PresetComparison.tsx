@@ -2,7 +2,7 @@ import { type ReactNode, useState } from 'react';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
 import { D2L_STUDY, STUDY_SCALES, type StudyScale, reductions, scaledPresetConfig } from '../experiments/presets';
 import { type ReferenceFile, type ReferenceRun, studyReference } from '../experiments/reference';
-import { bestStudyRun } from '../experiments/reproduce';
+import { type ArticleOrder, articleOrder, bestStudyRun } from '../experiments/reproduce';
 import { latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, sequentialPlan } from '../experiments/runQueue';
 import { formatNumber, formatRate } from './format';
@@ -50,6 +50,8 @@ function FigureCells({ figures }: { figures: Figures | undefined }) {
   );
 }
 
+const orderText = ({ kept, pairs }: ArticleOrder) => (pairs === 0 ? 'no pair yet (no figures)' : `${kept} of ${pairs} pairs`);
+
 /** A source without figures at this scale: the reason, across the figure columns. */
 const Missing = ({ children }: { children: ReactNode }) => (
   <td colSpan={5} className="subtle">
@@ -84,6 +86,14 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
     run: bestStudyRun(runs, preset, scale),
   }));
   const machines = [...new Set(rows.flatMap(({ reference }) => (reference ? [referenceMachine(reference)] : [])))];
+  const referenceOrder = articleOrder(
+    D2L_STUDY,
+    rows.map(({ reference }) => (reference ? referenceFigures(reference).testAccuracy : undefined)),
+  );
+  const browserOrder = articleOrder(
+    D2L_STUDY,
+    rows.map(({ run }) => (run ? latestEpoch(run)?.testAccuracy : undefined)),
+  );
 
   return (
     <section className="panel study" aria-label="Reproduce d2l">
@@ -181,6 +191,12 @@ export function PresetComparison({ runs, seed, references, canStart, disabledRea
           })}
         </table>
       </ScrollBox>
+      {!faithful && (
+        <p data-testid="article-order">
+          The article ranks the five presets by test accuracy; of each pair of presets, the PyTorch reference at this
+          scale keeps the article’s order in {orderText(referenceOrder)}, this browser’s runs in {orderText(browserOrder)}.
+        </p>
+      )}
       <p className="subtle" data-testid="reference-machine">
         {faithful
           ? 'No PyTorch reference is shipped at the faithful scale (hours of GPU per preset): the article’s figures are that reference.'

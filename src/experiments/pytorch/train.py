@@ -22,15 +22,16 @@ warnings.filterwarnings('ignore', message='Grad strides do not match bucket view
 DEFAULT_CONFIG = {
     'batchSize': 64, 'learningRate': 0.05, 'epochs': 25, 'trainSubset': 60000, 'testSubset': 10000,
     'resolution': 96, 'width': 1, 'seed': 1, 'model': 'd2l', 'auxHeads': False, 'dropout': False,
-    'batchNorm': False, 'activation': 'relu', 'factorize5x5': False, 'poolBranch': 'max', 'init': 'xavier',
-    'optimizer': 'sgd', 'weightDecay': 0, 'schedule': 'constant', 'stepSize': 10, 'gamma': 0.1, 'warmupEpochs': 0,
-    'cropPadding': 0, 'flip': False,
+    'batchNorm': False, 'bnStats': 'running', 'activation': 'relu', 'factorize5x5': False, 'poolBranch': 'max',
+    'init': 'xavier', 'optimizer': 'sgd', 'weightDecay': 0, 'schedule': 'constant', 'stepSize': 10, 'gamma': 0.1,
+    'warmupEpochs': 0, 'cropPadding': 0, 'flip': False,
 }
 # The settings every run records; the others were added later, and a config without them used their defaults.
 RUN_KEYS = ('batchSize', 'learningRate', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'width', 'seed')
 CHOICES = {
-    'model': ('d2l', 'paper'), 'activation': ('relu', 'leaky-relu', 'elu', 'tanh'), 'poolBranch': ('max', 'avg'),
-    'init': ('xavier', 'kaiming'), 'optimizer': ('sgd', 'momentum', 'adam'), 'schedule': ('constant', 'step', 'cosine'),
+    'model': ('d2l', 'paper'), 'bnStats': ('recompute', 'running'), 'activation': ('relu', 'leaky-relu', 'elu', 'tanh'),
+    'poolBranch': ('max', 'avg'), 'init': ('xavier', 'kaiming'), 'optimizer': ('sgd', 'momentum', 'adam'),
+    'schedule': ('constant', 'step', 'cosine'),
 }
 INTEGER_KEYS = ('batchSize', 'epochs', 'trainSubset', 'testSubset', 'resolution', 'seed', 'stepSize', 'warmupEpochs',
                 'cropPadding')
@@ -702,6 +703,19 @@ def shard(indices, rank, world):
 
 
 MISCLASSIFIED_SHOWN = 24
+# Images per forward pass when batch norm's statistics are recomputed: the app's BN_STATS_BATCH (src/train/session.ts).
+BN_STATS_BATCH = 500
+
+
+def recompute_batch_norm(model, split, config, channels):
+    """bnStats 'recompute': every batch-norm layer's running mean and variance recomputed over the training images
+    before the test pass, as the app does: torch.optim.swa_utils.update_bn over the images in order, BN_STATS_BATCH at
+    a time, no augmentation (a cumulative average of each batch's mean and unbiased variance). Every process
+    computes them over all the images, so the replicas stay equal."""
+    module = getattr(model, 'module', model)
+    batches = (split.batch(list(range(start, min(start + BN_STATS_BATCH, split.count))), config['resolution'], channels)[0]
+               for start in range(0, split.count, BN_STATS_BATCH))
+    torch.optim.swa_utils.update_bn(batches, module)
 
 
 def predict(model, split, config, channels, processes):
@@ -893,6 +907,8 @@ class Run:
             self.record['error'] = f'Loss became {epoch_loss} in epoch {epoch} — try a smaller learning rate.'
             self.write_metrics('failed')
             raise ExperimentError(self.record['error'])
+        if config['batchNorm'] and config['bnStats'] == 'recompute':
+            recompute_batch_norm(self.network, self.train_set, config, self.channels)
         predictions = predict(self.network, self.test_set, config, self.channels, processes)
         self.record['evaluation'] = evaluation(epoch, predictions, self.test_set, self.experiment['dataset']['classes'])
         # The session's first update (CUDA start-up, allocations) is left out of the speed, as the app does.
