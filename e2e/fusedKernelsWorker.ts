@@ -6,7 +6,8 @@ import { RELU_GRADIENT, SGD_UPDATE, type SgdUpdateAttrs, updateInputs } from '..
 import { syntheticDataset, trainOneStep } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
 import { type WebGpuPolicy, install } from '../src/train/trainingKernels';
-import { setUpBackend, webGpuPolicyFor } from '../src/worker/backend';
+import { webGpuPolicyFor } from '../src/worker/backend';
+import { serveChecks } from './checkWorker';
 
 /**
  * Runs in a worker for e2e/fused-kernels.spec.ts: our WebGPU kernels (train/webgpuUpdate.ts, webgpuBatchNorm.ts and
@@ -17,8 +18,6 @@ import { setUpBackend, webGpuPolicyFor } from '../src/worker/backend';
 export type FusedKernelCheck =
   | { type: 'kernel'; name: string; error: number; leakedTensors: number }
   | { type: 'step'; name: string; backends: string[]; lossError: number; updateError: number };
-
-type FromFusedKernelsWorker = FusedKernelCheck | { type: 'done' } | { type: 'error'; message: string };
 
 function randomTensor(shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor {
   const random = seededRandom(seed);
@@ -158,28 +157,11 @@ async function checkSteps(adapterPolicy: WebGpuPolicy, post: (check: FusedKernel
   }
 }
 
-interface WorkerScope {
-  postMessage(message: FromFusedKernelsWorker): void;
-  onmessage: ((event: MessageEvent) => void) | null;
-}
-const scope = self as unknown as WorkerScope;
-
-scope.onmessage = async () => {
-  try {
-    const failures: string[] = [];
-    const setup = await setUpBackend('webgpu', (reason) => failures.push(reason));
-    if (!setup.ok) throw new Error(setup.reason);
-    const adapterPolicy = webGpuPolicyFor(setup.adapter!);
-    const post = (check: FusedKernelCheck) => scope.postMessage(check);
-    await checkUpdate(0, post);
-    await checkUpdate(0.9, post);
-    await checkReluGradient(post);
-    await checkBatchNorm(adapterPolicy, post);
-    await checkSteps(adapterPolicy, post);
-    // A shader the device refused leaves its output unwritten: no check may pass on what a buffer held before.
-    if (failures.length > 0) throw new Error(failures[0]);
-    scope.postMessage({ type: 'done' });
-  } catch (error) {
-    scope.postMessage({ type: 'error', message: (error as Error).message });
-  }
-};
+serveChecks<FusedKernelCheck, unknown>(async (_, adapter, post) => {
+  const adapterPolicy = webGpuPolicyFor(adapter);
+  await checkUpdate(0, post);
+  await checkUpdate(0.9, post);
+  await checkReluGradient(post);
+  await checkBatchNorm(adapterPolicy, post);
+  await checkSteps(adapterPolicy, post);
+});

@@ -3,7 +3,8 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../src/config/trainConfig';
 import { syntheticDataset } from '../src/train/gradientTestCases';
 import { TrainingSession } from '../src/train/session';
 import { install } from '../src/train/trainingKernels';
-import { setUpBackend, webGpuPolicyFor } from '../src/worker/backend';
+import { webGpuPolicyFor } from '../src/worker/backend';
+import { serveChecks } from './checkWorker';
 
 /**
  * Runs in a worker for e2e/step-replay.spec.ts: the same steps on WebGPU with the step recorded once and replayed
@@ -22,8 +23,6 @@ export interface StepReplayCheck {
   dispatchesWithout: number;
   leakedTensors: number;
 }
-
-type FromWorker = StepReplayCheck | { type: 'done' } | { type: 'error'; message: string };
 
 const BASE: TrainConfig = {
   ...DEFAULT_CONFIG,
@@ -80,37 +79,22 @@ async function train(config: TrainConfig, replay: boolean, policy: ReturnType<ty
   return { losses, weights, lastFullStepDispatches };
 }
 
-interface WorkerScope {
-  postMessage(message: FromWorker): void;
-  onmessage: ((event: MessageEvent) => void) | null;
-}
-const scope = self as unknown as WorkerScope;
-
-scope.onmessage = async () => {
-  try {
-    const failures: string[] = [];
-    const setup = await setUpBackend('webgpu', (reason) => failures.push(reason));
-    if (!setup.ok) throw new Error(setup.reason);
-    const policy = webGpuPolicyFor(setup.adapter!);
-    for (const [name, config] of CONFIGS) {
-      const before = tf.memory().numTensors;
-      const without = await train(config, false, policy);
-      const withReplay = await train(config, true, policy);
-      const weightDifference = Math.max(...without.weights.map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - withReplay.weights[i]![j]!)))));
-      scope.postMessage({
-        name,
-        lossesWithout: without.losses,
-        lossesWith: withReplay.losses,
-        weightDifference,
-        dispatchesWith: withReplay.lastFullStepDispatches,
-        dispatchesWithout: without.lastFullStepDispatches,
-        leakedTensors: tf.memory().numTensors - before,
-      });
-    }
-    install('webgpu', policy);
-    if (failures.length > 0) throw new Error(failures[0]);
-    scope.postMessage({ type: 'done' });
-  } catch (error) {
-    scope.postMessage({ type: 'error', message: (error as Error).message });
+serveChecks<StepReplayCheck, unknown>(async (_, adapter, post) => {
+  const policy = webGpuPolicyFor(adapter);
+  for (const [name, config] of CONFIGS) {
+    const before = tf.memory().numTensors;
+    const without = await train(config, false, policy);
+    const withReplay = await train(config, true, policy);
+    const weightDifference = Math.max(...without.weights.map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - withReplay.weights[i]![j]!)))));
+    post({
+      name,
+      lossesWithout: without.losses,
+      lossesWith: withReplay.losses,
+      weightDifference,
+      dispatchesWith: withReplay.lastFullStepDispatches,
+      dispatchesWithout: without.lastFullStepDispatches,
+      leakedTensors: tf.memory().numTensors - before,
+    });
   }
-};
+  install('webgpu', policy);
+});

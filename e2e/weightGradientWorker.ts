@@ -15,7 +15,7 @@ import {
   layerKey,
 } from '../src/train/convStrategy';
 import { install } from '../src/train/trainingKernels';
-import { setUpBackend } from '../src/worker/backend';
+import { serveChecks } from './checkWorker';
 import { syntheticDataset, trainOneStep } from '../src/train/gradientTestCases';
 import { scaledError } from '../src/train/scaledError';
 
@@ -28,8 +28,6 @@ import { scaledError } from '../src/train/scaledError';
 export type WeightGradientCheck =
   | { type: 'kernel'; layer: string; kernel: string; strategy: string; error: number; leakedTensors: number }
   | { type: 'step'; policy: string; lossError: number; updateError: number; nonBuiltinLayers: number; leakedTensors: number };
-
-type FromWeightGradientWorker = WeightGradientCheck | { type: 'adapter'; adapter: string } | { type: 'done' } | { type: 'error'; message: string };
 
 /**
  * The stem (its rows split into chunks by the implicit GEMM), a 1×1, a 3×3 and a 5×5 of the classroom network, a
@@ -144,25 +142,8 @@ async function checkStep(adapterPolicy: ConvPolicy, post: (check: WeightGradient
   }
 }
 
-interface WorkerScope {
-  postMessage(message: FromWeightGradientWorker): void;
-  onmessage: ((event: MessageEvent<'kernels' | 'step'>) => void) | null;
-}
-const scope = self as unknown as WorkerScope;
-
-scope.onmessage = async (event) => {
-  try {
-    const failures: string[] = [];
-    const setup = await setUpBackend('webgpu', (reason) => failures.push(reason));
-    if (!setup.ok) throw new Error(setup.reason);
-    scope.postMessage({ type: 'adapter', adapter: setup.adapter?.architecture ?? 'unknown' });
-    const post = (check: WeightGradientCheck) => scope.postMessage(check);
-    if (event.data === 'kernels') await checkKernels(post);
-    else await checkStep(convPolicyFor(setup.adapter!), post);
-    // A shader the device refused leaves its output unwritten: no check may pass on what a buffer held before.
-    if (failures.length > 0) throw new Error(failures[0]);
-    scope.postMessage({ type: 'done' });
-  } catch (error) {
-    scope.postMessage({ type: 'error', message: (error as Error).message });
-  }
-};
+serveChecks<WeightGradientCheck | { type: 'adapter'; adapter: string }, 'kernels' | 'step'>(async (request, adapter, post) => {
+  post({ type: 'adapter', adapter: adapter.architecture });
+  if (request === 'kernels') await checkKernels(post);
+  else await checkStep(convPolicyFor(adapter), post);
+});

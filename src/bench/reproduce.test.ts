@@ -36,7 +36,7 @@ const refusal = (...argv: string[]): string => {
   throw new Error(`accepted ${argv.join(' ')}`);
 };
 
-const FIRST_VISIT = { batchSize: 32, learningRate: 0.05, epochs: 2, trainSubset: 1024, testSubset: 500, resolution: 32, width: 0.25, batchNorm: true };
+const FIRST_VISIT = { batchSize: 32, learningRate: 0.05, epochs: 2, trainSubset: 1024, testSubset: 500, resolution: 32, width: 0.25, batchNorm: true, bnStats: 'recompute' as const };
 
 function referenceRun(seed: number, testAccuracies: number[], overrides: Partial<ReferenceRun> = {}): ReferenceRun {
   return {

@@ -39,6 +39,7 @@ describe('the d2l study presets', () => {
     expect(scaleOf({ ...DEFAULT_CONFIG, resolution: 40 })).toBeUndefined();
     expect(settingsAtScale('classroom', { batchSize: '128', learningRate: '0.02' })).toEqual({
       batchSize: 128, learningRate: 0.02, epochs: 4, trainSubset: 1500, testSubset: 500, resolution: 32, width: 0.25, batchNorm: true,
+      bnStats: 'recompute',
     });
     // The quick start shows no preset: a scale brings the first one.
     expect(settingsAtScale('faithful', { batchSize: String(FIRST_VISIT_CONFIG.batchSize), learningRate: '0.05' })).toMatchObject({

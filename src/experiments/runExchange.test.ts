@@ -32,11 +32,11 @@ describe('export and import', () => {
     const csv = runsToCsv([run('a', { name: 'say "hi"' })]).trim().split('\n');
     expect(csv[0]).toBe(
       'name,status,backend,epochs_done,batchSize,learningRate,epochs,trainSubset,testSubset,resolution,width,seed,' +
-        'model,auxHeads,dropout,batchNorm,activation,factorize5x5,poolBranch,init,optimizer,weightDecay,schedule,stepSize,' +
+        'model,auxHeads,dropout,batchNorm,bnStats,activation,factorize5x5,poolBranch,init,optimizer,weightDecay,schedule,stepSize,' +
         'gamma,warmupEpochs,cropPadding,flip,train_loss,train_acc,test_acc,examples_per_sec',
     );
     expect(csv[1]).toBe(
-      '"say ""hi""","done","webgpu",1,8,0.05,25,60000,10000,96,1,1,d2l,0,0,0,relu,0,max,xavier,sgd,0,constant,10,0.1,0,0,0,' +
+      '"say ""hi""","done","webgpu",1,8,0.05,25,60000,10000,96,1,1,d2l,0,0,0,running,relu,0,max,xavier,sgd,0,constant,10,0.1,0,0,0,' +
         '2.3,0.1,0.12,9',
     );
   });

@@ -64,27 +64,6 @@ fn merge(a : vec3<f32>, b : vec3<f32>) -> vec3<f32> {
   return vec3<f32>(n, a.y + delta * b.x / n, a.z + b.z + delta * delta * a.x * b.x / n);
 }`;
 
-/** The per-workgroup tree over row lanes: `values` holds one vecN per thread; after it, row lane 0 holds the total. */
-function laneTree(layout: ReductionLayout, combine: (a: string, b: string) => string): string {
-  return `
-  workgroupBarrier();
-  for (var half = ${layout.rowLanes / 2}u; half > 0u; half = half / 2u) {
-    if (lid.y < half) {
-      values[slot] = ${combine('values[slot]', 'values[slot + half * ' + layout.channelLanes + 'u]')};
-    }
-    workgroupBarrier();
-  }`;
-}
-
-const REDUCTION_HEADER = (layout: ReductionLayout, width: number) => `
-var<workgroup> values : array<vec${width}<f32>, ${REDUCTION_THREADS}>;
-@compute @workgroup_size(${layout.channelLanes}, ${layout.rowLanes}, 1)
-fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
-  let c = wid.x * ${layout.channelLanes}u + lid.x;
-  let slot = lid.y * ${layout.channelLanes}u + lid.x;
-  let first = wid.y * u.rowsPerChunk;
-  let last = min(u.rows, first + u.rowsPerChunk);`;
-
 const REDUCTION_UNIFORMS = 'struct Uniforms { rows : u32, channels : u32, rowsPerChunk : u32, epsilon : f32, }';
 
 const reductionUniforms = (layout: ReductionLayout, epsilon = 0) => [
@@ -100,91 +79,158 @@ const reductionWorkgroups = (layout: ReductionLayout): [number, number, number] 
   1,
 ];
 
-/** μ and σ² per channel ([2, C]), or with chunks each chunk's (count, mean, M2) ([chunks, 3, C]). */
-function momentsProgram(layout: ReductionLayout): GpuProgram {
+/** A per-channel summary of `width` values: how threads start it, fold a row in, and combine two. */
+interface Summary {
+  width: 2 | 3;
+  /** WGSL run once per channel before the loop over the rows (may declare lets). */
+  setup: string;
+  /** WGSL folding row element `i` into `summary`. */
+  fold: string;
+  combine: (a: string, b: string) => string;
+  /** Extra WGSL functions the summary uses. */
+  functions?: string;
+}
+
+/**
+ * A reduction over the rows of each channel: each thread folds every rowLanes-th row of its chunk into a summary, a
+ * tree over the row lanes combines them, and lane 0 writes either the final outputs (`finalWrite`, with the total in
+ * `total`) or, when the rows are split into chunks, the summary's values to `partial` ([chunks, width, C]).
+ */
+function reductionProgram(
+  name: string,
+  layout: ReductionLayout,
+  summary: Summary,
+  declarations: (final: boolean) => string[],
+  finalWrite: string,
+): GpuProgram {
   const final = layout.chunks === 1;
+  const { width } = summary;
+  const components = ['x', 'y', 'z'].slice(0, width);
+  const partialWrite = [
+    `let base = wid.y * ${width}u * u.channels + c;`,
+    ...components.map((component, k) => `partial[base + ${k}u * u.channels] = total.${component};`),
+  ].join('\n    ');
+  const bindings = declarations(final);
   return {
-    key: `bnMoments_${layout.channelLanes}_${final}`,
-    name: 'BatchNormMoments',
+    key: `${name}_${layout.channelLanes}_${final}`,
+    name,
     source: () => `
-${STORAGE(0, 'x')}
-${STORAGE(1, 'result', true)}
+${bindings.join('\n')}
 ${REDUCTION_UNIFORMS}
-@group(0) @binding(2) var<uniform> u : Uniforms;
-${MERGE}
-${REDUCTION_HEADER(layout, 3)}
-  var summary = vec3<f32>(0.0);
+@group(0) @binding(${bindings.length}) var<uniform> u : Uniforms;
+${summary.functions ?? ''}
+var<workgroup> values : array<vec${width}<f32>, ${REDUCTION_THREADS}>;
+@compute @workgroup_size(${layout.channelLanes}, ${layout.rowLanes}, 1)
+fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
+  let c = wid.x * ${layout.channelLanes}u + lid.x;
+  let slot = lid.y * ${layout.channelLanes}u + lid.x;
+  let first = wid.y * u.rowsPerChunk;
+  let last = min(u.rows, first + u.rowsPerChunk);
+  var summary = vec${width}<f32>(0.0);
   if (c < u.channels) {
+    ${summary.setup}
     for (var r = first + lid.y; r < last; r = r + ${layout.rowLanes}u) {
-      let v = x[r * u.channels + c];
-      summary.x = summary.x + 1.0;
-      let d = v - summary.y;
-      summary.y = summary.y + d / summary.x;
-      summary.z = summary.z + d * (v - summary.y);
+      let i = r * u.channels + c;
+      ${summary.fold}
     }
   }
   values[slot] = summary;
-  ${laneTree(layout, (a, b) => `merge(${a}, ${b})`)}
+  workgroupBarrier();
+  for (var half = ${layout.rowLanes / 2}u; half > 0u; half = half / 2u) {
+    if (lid.y < half) {
+      values[slot] = ${summary.combine('values[slot]', `values[slot + half * ${layout.channelLanes}u]`)};
+    }
+    workgroupBarrier();
+  }
   if (lid.y == 0u && c < u.channels) {
     let total = values[slot];
-    ${
-      final
-        ? 'result[c] = total.y;\n    result[u.channels + c] = total.z / total.x;'
-        : 'let base = wid.y * 3u * u.channels + c;\n    result[base] = total.x;\n    result[base + u.channels] = total.y;\n    result[base + 2u * u.channels] = total.z;'
-    }
+    ${final ? finalWrite : partialWrite}
   }
 }`,
   };
 }
 
-/** Merges the chunks' (count, mean, M2) into μ and σ² ([2, C]). */
-const MOMENTS_MERGE: GpuProgram = {
-  key: 'bnMomentsMerge',
-  name: 'BatchNormMomentsMerge',
-  source: () => `
+/** Combines the chunks' summaries ([chunks, width, C]) per channel and writes the outputs as `finalWrite` does. */
+function chunkMergeProgram(name: string, summary: Summary, outputs: string[], finalWrite: string): GpuProgram {
+  const { width } = summary;
+  const components = Array.from({ length: width }, (_, k) => `partial[base + ${k}u * u.channels]`);
+  return {
+    key: name,
+    name,
+    source: () => `
 ${STORAGE(0, 'partial')}
-${STORAGE(1, 'statistics', true)}
+${outputs.map((output, i) => STORAGE(i + 1, output, true)).join('\n')}
 struct Uniforms { channels : u32, chunks : u32, }
-@group(0) @binding(2) var<uniform> u : Uniforms;
-${MERGE}
+@group(0) @binding(${outputs.length + 1}) var<uniform> u : Uniforms;
+${summary.functions ?? ''}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
   let c = gid.x;
   if (c >= u.channels) { return; }
-  var total = vec3<f32>(0.0);
+  var total = vec${width}<f32>(0.0);
   for (var k = 0u; k < u.chunks; k = k + 1u) {
-    let base = k * 3u * u.channels + c;
-    total = merge(total, vec3<f32>(partial[base], partial[base + u.channels], partial[base + 2u * u.channels]));
+    let base = k * ${width}u * u.channels + c;
+    total = ${summary.combine('total', `vec${width}<f32>(${components.join(', ')})`)};
   }
-  statistics[c] = total.y;
-  statistics[u.channels + c] = total.z / total.x;
+  ${finalWrite}
 }`,
-};
+  };
+}
 
-/** y = (x − μ)·γ/√(σ² + ε) + β, then max(y, 0) when fused with a ReLU. */
-function normalizeProgram(relu: boolean): GpuProgram {
+/** Count, mean and M2 of x, by Welford's update per thread and Chan's merge across threads and chunks. */
+const MOMENTS: Summary = {
+  width: 3,
+  setup: '',
+  fold: `let v = x[i];
+      summary.x = summary.x + 1.0;
+      let d = v - summary.y;
+      summary.y = summary.y + d / summary.x;
+      summary.z = summary.z + d * (v - summary.y);`,
+  combine: (a, b) => `merge(${a}, ${b})`,
+  functions: MERGE,
+};
+const MOMENTS_WRITE = 'statistics[c] = total.y;\n    statistics[u.channels + c] = total.z / total.x;';
+
+/** μ and σ² per channel ([2, C]), or with chunks each chunk's (count, mean, M2) ([chunks, 3, C]). */
+const momentsProgram = (layout: ReductionLayout) =>
+  reductionProgram('BatchNormMoments', layout, MOMENTS, (final) => [STORAGE(0, 'x'), STORAGE(1, final ? 'statistics' : 'partial', true)], MOMENTS_WRITE);
+
+/** Merges the chunks' (count, mean, M2) into μ and σ² ([2, C]). */
+const MOMENTS_MERGE = chunkMergeProgram('BatchNormMomentsMerge', MOMENTS, ['statistics'], MOMENTS_WRITE);
+
+/**
+ * A shader with one thread per element of an NHWC activation: `body` sees the element's `index`, its channel `c`
+ * and the channel's `inverseStd` = 1/√(σ² + ε) from the bound `statistics`.
+ */
+function perElementProgram(key: string, name: string, bindings: string[], extraUniforms: string, body: string): GpuProgram {
   return {
-    key: `bnNormalize_${relu}`,
-    name: 'BatchNormNormalize',
+    key,
+    name,
     source: () => `
-${STORAGE(0, 'x')}
-${STORAGE(1, 'statistics')}
-${STORAGE(2, 'gamma')}
-${STORAGE(3, 'beta')}
-${STORAGE(4, 'y', true)}
-struct Uniforms { size : u32, channels : u32, epsilon : f32, }
-@group(0) @binding(5) var<uniform> u : Uniforms;
+${bindings.join('\n')}
+struct Uniforms { size : u32, channels : u32, epsilon : f32, ${extraUniforms} }
+@group(0) @binding(${bindings.length}) var<uniform> u : Uniforms;
 @compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
 fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) groups : vec3<u32>) {
   let index = u32(${flatIndex(ELEMENTWISE_WORKGROUP)});
   if (index >= u.size) { return; }
   let c = index % u.channels;
   let inverseStd = inverseSqrt(statistics[u.channels + c] + u.epsilon);
-  let value = (x[index] - statistics[c]) * (gamma[c] * inverseStd) + beta[c];
-  y[index] = ${relu ? 'max(value, 0.0)' : 'value'};
+  ${body}
 }`,
   };
 }
+
+/** y = (x − μ)·γ/√(σ² + ε) + β, then max(y, 0) when fused with a ReLU. */
+const normalizeProgram = (relu: boolean) =>
+  perElementProgram(
+    `bnNormalize_${relu}`,
+    'BatchNormNormalize',
+    [STORAGE(0, 'x'), STORAGE(1, 'statistics'), STORAGE(2, 'gamma'), STORAGE(3, 'beta'), STORAGE(4, 'y', true)],
+    '',
+    `let value = (x[index] - statistics[c]) * (gamma[c] * inverseStd) + beta[c];
+  y[index] = ${relu ? 'max(value, 0.0)' : 'value'};`,
+  );
 
 /** dz: dy, masked by the fused ReLU's zeros. */
 const upstream = (relu: boolean, index: string) => (relu ? `select(0.0, dy[${index}], y[${index}] > 0.0)` : `dy[${index}]`);
@@ -192,95 +238,51 @@ const upstream = (relu: boolean, index: string) => (relu ? `select(0.0, dy[${ind
 /** The gradient's inputs as bindings: dy, x, and y when a ReLU is fused. */
 const gradientInputs = (relu: boolean) => [STORAGE(0, 'dy'), STORAGE(1, 'x'), ...(relu ? [STORAGE(2, 'y')] : [])];
 
-/** Σdz and Σdz·x̂ per channel: dβ and dγ ([C] each), or with chunks each chunk's two sums ([chunks, 2, C]). */
+/** Σdz and Σdz·x̂ per channel (x̂ from the forward pass's statistics), added plainly across threads and chunks. */
+const gradientSums = (relu: boolean): Summary => ({
+  width: 2,
+  setup: `let mean = statistics[c];
+    let inverseStd = inverseSqrt(statistics[u.channels + c] + u.epsilon);`,
+  fold: `let dz = ${upstream(relu, 'i')};
+      summary = summary + vec2<f32>(dz, dz * (x[i] - mean) * inverseStd);`,
+  combine: (a, b) => `${a} + ${b}`,
+});
+const GRADIENT_SUMS_WRITE = 'dbeta[c] = total.x;\n    dgamma[c] = total.y;';
+
+/** dβ and dγ ([C] each), or with chunks each chunk's two sums ([chunks, 2, C]). */
 function gradientSumsProgram(layout: ReductionLayout, relu: boolean): GpuProgram {
-  const final = layout.chunks === 1;
   const next = relu ? 3 : 2;
-  const outputs = final ? [STORAGE(next + 1, 'dgamma', true), STORAGE(next + 2, 'dbeta', true)] : [STORAGE(next + 1, 'partial', true)];
-  return {
-    key: `bnGradientSums_${layout.channelLanes}_${final}_${relu}`,
-    name: 'BatchNormGradientSums',
-    source: () => `
-${gradientInputs(relu).join('\n')}
-${STORAGE(next, 'statistics')}
-${outputs.join('\n')}
-${REDUCTION_UNIFORMS}
-@group(0) @binding(${next + outputs.length + 1}) var<uniform> u : Uniforms;
-${REDUCTION_HEADER(layout, 2)}
-  var sums = vec2<f32>(0.0);
-  if (c < u.channels) {
-    let mean = statistics[c];
-    let inverseStd = inverseSqrt(statistics[u.channels + c] + u.epsilon);
-    for (var r = first + lid.y; r < last; r = r + ${layout.rowLanes}u) {
-      let i = r * u.channels + c;
-      let dz = ${upstream(relu, 'i')};
-      sums = sums + vec2<f32>(dz, dz * (x[i] - mean) * inverseStd);
-    }
-  }
-  values[slot] = sums;
-  ${laneTree(layout, (a, b) => `${a} + ${b}`)}
-  if (lid.y == 0u && c < u.channels) {
-    let total = values[slot];
-    ${
-      final
-        ? 'dbeta[c] = total.x;\n    dgamma[c] = total.y;'
-        : 'let base = wid.y * 2u * u.channels + c;\n    partial[base] = total.x;\n    partial[base + u.channels] = total.y;'
-    }
-  }
-}`,
-  };
+  const declarations = (final: boolean) => [
+    ...gradientInputs(relu),
+    STORAGE(next, 'statistics'),
+    ...(final ? [STORAGE(next + 1, 'dgamma', true), STORAGE(next + 2, 'dbeta', true)] : [STORAGE(next + 1, 'partial', true)]),
+  ];
+  return reductionProgram(`BatchNormGradientSums${relu ? 'Relu' : ''}`, layout, gradientSums(relu), declarations, GRADIENT_SUMS_WRITE);
 }
 
 /** Adds the chunks' sums into dγ and dβ. */
-const GRADIENT_SUMS_MERGE: GpuProgram = {
-  key: 'bnGradientSumsMerge',
-  name: 'BatchNormGradientSumsMerge',
-  source: () => `
-${STORAGE(0, 'partial')}
-${STORAGE(1, 'dgamma', true)}
-${STORAGE(2, 'dbeta', true)}
-struct Uniforms { channels : u32, chunks : u32, }
-@group(0) @binding(3) var<uniform> u : Uniforms;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid : vec3<u32>) {
-  let c = gid.x;
-  if (c >= u.channels) { return; }
-  var total = vec2<f32>(0.0);
-  for (var k = 0u; k < u.chunks; k = k + 1u) {
-    let base = k * 2u * u.channels + c;
-    total = total + vec2<f32>(partial[base], partial[base + u.channels]);
-  }
-  dbeta[c] = total.x;
-  dgamma[c] = total.y;
-}`,
-};
+const GRADIENT_SUMS_MERGE = chunkMergeProgram('BatchNormGradientSumsMerge', gradientSums(false), ['dgamma', 'dbeta'], GRADIENT_SUMS_WRITE);
 
 /** dx = γ/σ · (dz − dβ/M − x̂ · dγ/M), with σ = √(σ² + ε). */
 function inputGradientProgram(relu: boolean): GpuProgram {
   const next = relu ? 3 : 2;
-  return {
-    key: `bnInputGradient_${relu}`,
-    name: 'BatchNormInputGradient',
-    source: () => `
-${gradientInputs(relu).join('\n')}
-${STORAGE(next, 'statistics')}
-${STORAGE(next + 1, 'gamma')}
-${STORAGE(next + 2, 'dgamma')}
-${STORAGE(next + 3, 'dbeta')}
-${STORAGE(next + 4, 'dx', true)}
-struct Uniforms { size : u32, channels : u32, epsilon : f32, count : f32, }
-@group(0) @binding(${next + 5}) var<uniform> u : Uniforms;
-@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) groups : vec3<u32>) {
-  let index = u32(${flatIndex(ELEMENTWISE_WORKGROUP)});
-  if (index >= u.size) { return; }
-  let c = index % u.channels;
-  let inverseStd = inverseSqrt(statistics[u.channels + c] + u.epsilon);
-  let normalised = (x[index] - statistics[c]) * inverseStd;
+  const bindings = [
+    ...gradientInputs(relu),
+    STORAGE(next, 'statistics'),
+    STORAGE(next + 1, 'gamma'),
+    STORAGE(next + 2, 'dgamma'),
+    STORAGE(next + 3, 'dbeta'),
+    STORAGE(next + 4, 'dx', true),
+  ];
+  return perElementProgram(
+    `bnInputGradient_${relu}`,
+    'BatchNormInputGradient',
+    bindings,
+    'count : f32,',
+    `let normalised = (x[index] - statistics[c]) * inverseStd;
   let dz = ${upstream(relu, 'index')};
-  dx[index] = gamma[c] * inverseStd * (dz - dbeta[c] / u.count - normalised * dgamma[c] / u.count);
-}`,
-  };
+  dx[index] = gamma[c] * inverseStd * (dz - dbeta[c] / u.count - normalised * dgamma[c] / u.count);`,
+  );
 }
 
 /** μ' = m·μ + (1 − m)·batch μ and σ²' = m·σ² + (1 − m)·c·batch σ², written over the running values. */
