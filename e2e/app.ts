@@ -11,6 +11,8 @@ export interface RunQuery {
   seed: number;
   /** Batch norm after every convolution: 1 or 0. */
   bn: number;
+  /** Batch norm's statistics for the test pass: recomputed over the training images, or the running averages. */
+  bnstats: 'recompute' | 'running';
 }
 
 /** The views beside the curves, by their tab's label. */
