@@ -50,6 +50,11 @@ export class DeviceImageSet {
     return { images, labels: tf.gather(this.labels, index) };
   }
 
+  /** The tensors a batch is gathered from: a recorded step reads them where they lie (webgpuStepReplay.ts). */
+  get deviceTensors(): tf.Tensor[] {
+    return [this.images, this.labels];
+  }
+
   dispose(): void {
     this.images.dispose();
     this.labels.dispose();

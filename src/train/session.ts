@@ -158,7 +158,8 @@ export class TrainingSession {
     const tensors = this.inputTensors(inputs);
     try {
       if (replay === null) return withDispose(this.computeStep(tensors));
-      return clonesOf(replay.record(tensors, this.stateTensors(), () => this.computeStep(tensors)));
+      const kept = [...this.stateTensors(), ...this.trainSet.deviceTensors];
+      return clonesOf(replay.record(tensors, kept, () => this.computeStep(tensors)));
     } finally {
       tf.dispose(tensors);
     }

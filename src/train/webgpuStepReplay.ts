@@ -14,7 +14,10 @@ import { type BackendInternals, bufferOf, internalsOf } from './webgpuDispatch';
  * inside the step other than the declared inputs (so no dropout, whose masks tfjs draws on the CPU). Every buffer
  * the recorded dispatches touch is kept out of tfjs's pool until the recording is disposed. A buffer the CPU writes
  * during the step (a shader's uniforms, an uploaded constant) is written once, at recording, and a replay does not
- * write it again: while recording, each such buffer is a new one that nothing else in the step may reuse.
+ * write it again: while recording, tfjs's release of such a buffer is held back until the recording is disposed, so
+ * nothing else in the step reuses it. Uniforms come from tfjs's pool and go back to it (a pooled uniform buffer was
+ * free before the step began); an upload's destination is a new buffer, as a pooled one may have held an earlier
+ * dispatch's output in this very step, and is destroyed with the recording, or every run would grow the pool.
  */
 
 /** Whether sessions on WebGPU record and replay their steps: set by the kernel policy installed (trainingKernels.ts). */
@@ -61,6 +64,8 @@ export class StepReplay<T> {
   /** Pinned buffers tfjs has let go of: returned to its pool when the recording is disposed. */
   private readonly releasedByTfjs = new Set<GPUBuffer>();
   private readonly takenFromPool = new Set<GPUBuffer>();
+  /** The new buffers the recorded step uploaded into: destroyed with the recording. */
+  private readonly uploads = new Set<GPUBuffer>();
   private restoreRelease: (() => void) | null = null;
   private recorded: RecordedStep<T> | null = null;
 
@@ -83,26 +88,31 @@ export class StepReplay<T> {
     internals.ensureCommandEncoderReady();
     internals.endComputePassEncoder();
     internals.submitQueue();
+    // The weights (tfjs draws their first values on the CPU) and the images go up at first use: before the capture,
+    // or they would land in buffers made for the recording alone.
+    this.inputBuffers = inputs.map((tensor) => bufferOf(internals, tensor));
+    for (const tensor of state) internals.uploadToGPU(tensor.dataId);
     const pool = internals.bufferManager as PoolView;
     const { acquireBuffer, releaseBuffer } = pool;
-    const freeListOf = (buffer: GPUBuffer) => freeListIn(pool, buffer);
     const writtenByCpu = new Set<GPUBuffer>();
+    const freeListOf = (buffer: GPUBuffer) => freeListIn(pool, buffer);
     pool.acquireBuffer = (size: number, usage: number, mappedAtCreation = false, reuse = true) => {
-      // A shader's uniforms, or an upload's destination (staging buffers are neither: they are never bound).
-      const cpuWrites = (usage & GPUBufferUsage.UNIFORM) !== 0 || (mappedAtCreation && (usage & GPUBufferUsage.STORAGE) !== 0);
-      const buffer = acquireBuffer.call(pool, size, usage, mappedAtCreation, reuse && !cpuWrites);
-      if (cpuWrites) {
-        writtenByCpu.add(buffer);
+      const uniforms = (usage & GPUBufferUsage.UNIFORM) !== 0;
+      // Staging buffers are mapped at creation too, but never bound: only a bound one is an upload's destination.
+      const upload = mappedAtCreation && (usage & GPUBufferUsage.STORAGE) !== 0;
+      const buffer = acquireBuffer.call(pool, size, usage, mappedAtCreation, reuse && !upload);
+      if (upload) {
+        this.uploads.add(buffer);
         // tfjs makes a size's free list only when it reuses; its release of this buffer, later, expects one.
         freeListOf(buffer);
       }
+      if (uniforms || upload) writtenByCpu.add(buffer);
       return buffer;
     };
     pool.releaseBuffer = (buffer: GPUBuffer, reuse = true) => {
       if (writtenByCpu.has(buffer)) this.releasedByTfjs.add(buffer);
       else releaseBuffer.call(pool, buffer, reuse);
     };
-    this.inputBuffers = inputs.map((tensor) => bufferOf(internals, tensor));
     const captured: RecordedDispatch[] = [];
     const buffersOf = new Map<GPUBindGroup, GPUBuffer[]>();
     const device = internals.device;
@@ -203,7 +213,7 @@ export class StepReplay<T> {
       pool.releaseBuffer = release;
       for (const buffer of this.releasedByTfjs) {
         freeListOf(buffer);
-        release.call(pool, buffer);
+        release.call(pool, buffer, !this.uploads.has(buffer));
       }
       for (const buffer of this.takenFromPool) {
         freeListOf(buffer).push(buffer);
@@ -219,6 +229,7 @@ export class StepReplay<T> {
     this.pinned.clear();
     this.releasedByTfjs.clear();
     this.takenFromPool.clear();
+    this.uploads.clear();
     this.dispatches = [];
     this.inputBuffers = [];
     this.stateBuffers = [];
