@@ -218,7 +218,10 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       // The worker is taken before the lock is asked for, so that nothing else starts while the answer is awaited.
       activeRunRef.current = runId;
       setActiveRunId(runId);
-      const release = await claimRun(runId);
+      const release = await claimRun(runId).catch((error: unknown) => {
+        endRun();
+        throw error;
+      });
       if (release === null) {
         endRun();
         return 'held-elsewhere';
