@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { type NetworkShape, networkShape } from './config/trainConfig';
 import { useReferences } from './experiments/useReferences';
 import { useRunHistory } from './experiments/useRunHistory';
+import { useRunLocks } from './experiments/useRunLocks';
 import { useRunQueue } from './experiments/useRunQueue';
 import { useStoredList } from './experiments/useStoredList';
 import { BackendStatus } from './ui/BackendStatus';
@@ -41,6 +42,7 @@ export function App() {
   const datasets = useStoredList('datasets', 'Imported datasets');
   const savedModels = useStoredList('models', 'Saved models');
   const charts = useChartedRuns(history.runs);
+  const runLocks = useRunLocks(history.runs, activeRunId);
 
   const source = useRunSource(datasets.list, savedModels.list, datasetImport);
   const actions = useSettingsActions(form.config, source, link.shareUrl, worker.exportExperiment);
@@ -202,9 +204,12 @@ export function App() {
               compared={charts.compared}
               onToggleCompare={charts.toggleCompare}
               canStart={canStart}
+              lockOf={runLocks.lockOf}
               onResume={(run) => {
                 charts.select(run.id);
-                resume(run);
+                void resume(run).then((begun) => {
+                  if (begun === 'held-elsewhere') runLocks.recheck();
+                });
               }}
               exportExperiment={worker.exportExperiment}
             />

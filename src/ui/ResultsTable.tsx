@@ -1,7 +1,9 @@
 import { type ChangeEvent, useState } from 'react';
 import { describeConfig } from '../config/trainConfig';
 import { reductions } from '../experiments/presets';
-import { canResume, latestEpoch } from '../experiments/runHistory';
+import { latestEpoch } from '../experiments/runHistory';
+import { HELD_ELSEWHERE_MESSAGE, resumeControl, seenFromHere } from '../experiments/runLock';
+import type { RunLocksView } from '../experiments/useRunLocks';
 import { exportRuns, runsToCsv } from '../experiments/runExchange';
 import type { RunHistory } from '../experiments/useRunHistory';
 import type { MemoryUse } from '../worker/protocol';
@@ -21,6 +23,8 @@ interface Props {
   onToggleCompare(runId: string): void;
   /** Whether a run can start now (backend and data ready, nothing training). */
   canStart: boolean;
+  /** Whether another tab trains a run, so far as this tab knows. */
+  lockOf: RunLocksView['lockOf'];
   onResume(run: RunRecord): void;
   /** The run as a PyTorch experiment (train.py, config, data, weights), made by the worker. */
   exportExperiment: TrainingWorker['exportExperiment'];
@@ -84,7 +88,7 @@ function TransferNote({ transfer }: { transfer: TransferRef }) {
 }
 
 export function ResultsTable(props: Props) {
-  const { history, activeRunId, memoryAfterRun, selectedRunId, onSelect, compared, onToggleCompare, canStart, onResume } =
+  const { history, activeRunId, memoryAfterRun, selectedRunId, onSelect, compared, onToggleCompare, canStart, lockOf, onResume } =
     props;
   const { runs } = history;
   const [importProblem, setImportProblem] = useState<string | null>(null);
@@ -162,7 +166,10 @@ export function ResultsTable(props: Props) {
               </tr>
             </thead>
             <tbody>
-              {[...runs].reverse().map((run) => {
+              {[...runs].reverse().map((stored) => {
+                const lock = lockOf(stored.id);
+                const run = seenFromHere(stored, lock);
+                const resumable = resumeControl(stored, lock);
                 const last = latestEpoch(run);
                 return (
                   <tr
@@ -210,13 +217,13 @@ export function ResultsTable(props: Props) {
                     <td title={run.adapter ?? undefined}>{run.backend}</td>
                     <td className="subtle">{reductions(run.config).join(', ') || 'faithful'}</td>
                     <td className="row-actions" onClick={(event) => event.stopPropagation()}>
-                      {canResume(run) && (
+                      {resumable !== 'none' && (
                         <button
                           type="button"
                           className="link"
-                          disabled={!canStart}
+                          disabled={!canStart || resumable === 'held-elsewhere'}
                           title={`Continue from epoch ${run.epochs.length + 1} with the same batch order and learning rate`}
-                          onClick={() => onResume(run)}
+                          onClick={() => onResume(stored)}
                         >
                           resume
                         </button>
@@ -235,12 +242,17 @@ export function ResultsTable(props: Props) {
                       <button
                         type="button"
                         className="link"
-                        disabled={run.id === activeRunId}
+                        disabled={run.id === activeRunId || lock === 'held-elsewhere'}
                         aria-label={`Delete ${runLabel(run)}`}
                         onClick={() => remove(run)}
                       >
                         delete
                       </button>
+                      {resumable === 'held-elsewhere' && (
+                        <div className="subtle" role="status" data-testid="run-held-elsewhere">
+                          {HELD_ELSEWHERE_MESSAGE}
+                        </div>
+                      )}
                       {experimentExport?.runId === run.id && (
                         <div className={experimentExport.error ? 'error' : 'subtle'} role={experimentExport.error ? 'alert' : 'status'} data-testid="experiment-export-status">
                           {experimentExport.text}

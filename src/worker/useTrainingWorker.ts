@@ -29,6 +29,7 @@ import {
   withDataProgress,
 } from './workerMessages';
 import { newRunId } from '../experiments/runHistory';
+import { claimRun } from '../experiments/runLock';
 import type { BackendName } from '../domain/backend';
 import { type DatasetRef, datasetShape } from '../domain/dataset';
 import type { RunRecord } from '../domain/run';
@@ -44,7 +45,7 @@ export interface TrainingWorker {
   summarize(config: NetworkSummary['config']): void;
   /** Starts a new run: on Fashion-MNIST unless a dataset is given, fine-tuned when it names where it started from. */
   start(run: RunStart): void;
-  resume(run: RunRecord, untilEpoch?: number): void;
+  resume(run: RunRecord, untilEpoch?: number): Promise<TrainingBegun>;
   stop(): void;
   /** Top classes for one image from a run's latest kept weights or a saved model; rejects with a message. */
   predict(source: PredictSource, image: Blob): Promise<PredictionResult>;
@@ -65,6 +66,12 @@ export interface TrainingWorker {
   /** Decodes and stores an image folder or zip in the worker; progress and the outcome arrive in datasetImport. */
   importDataset(name: string, source: ImportSource): void;
 }
+
+/**
+ * Whether a run went to the worker: 'busy' while the backend, the data or another run keeps the worker, and
+ * 'held-elsewhere' when another tab holds the run's lock (trains it).
+ */
+export type TrainingBegun = 'started' | 'busy' | 'held-elsewhere';
 
 /** What the page exports as a PyTorch experiment: a run (its weights go too) or the settings in the form. */
 export interface ExperimentSource {
@@ -199,18 +206,33 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     };
   }, [backendName, generation, dispatch, endRun, replaceWorker]);
 
-  /** Sends a run to the worker; its one answer ends the run, or fails it and brings a fresh worker. */
+  /**
+   * Sends a run to the worker while this tab holds the run's lock, from `begin` (which records the run as training)
+   * to the request's one answer, which ends the run or fails it and brings a fresh worker.
+   */
   const train = useCallback(
-    (request: StartRun) => {
+    async (request: StartRun, begin: () => void): Promise<TrainingBegun> => {
       const requests = requestsRef.current;
-      if (requests === null) return;
+      if (requests === null) return 'busy';
       const { runId } = request;
+      // The worker is taken before the lock is asked for, so that nothing else starts while the answer is awaited.
       activeRunRef.current = runId;
       setActiveRunId(runId);
+      const release = await claimRun(runId).catch((error: unknown) => {
+        endRun();
+        throw error;
+      });
+      if (release === null) {
+        endRun();
+        return 'held-elsewhere';
+      }
+      begin();
       // A run the page has already failed (its GPU device failed) keeps that end, whatever the worker says after.
       const stillActive = () => activeRunRef.current === runId;
+      // Released before the run ends here, so that this tab never sees its own lock as another tab's.
       requests.request({ type: 'start', ...request }).then(
         ({ outcome, memory, transferCheck }) => {
+          release();
           if (!stillActive()) return;
           if (transferCheck !== null) dispatch({ type: 'transfer-check', runId, check: transferCheck });
           dispatch({ type: 'ended', runId, outcome });
@@ -218,6 +240,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           endRun();
         },
         (error) => {
+          release();
           if (!stillActive()) return;
           dispatch({ type: 'failed', runId, message: errorMessage(error) });
           endRun();
@@ -226,6 +249,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           if (!requests.closed) replaceWorker();
         },
       );
+      return 'started';
     },
     [dispatch, endRun, replaceWorker],
   );
@@ -237,20 +261,17 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       const state = backendRef.current;
       if (!canStart() || state.status !== 'ready') return;
       const run = { id: runId, config, dataset, startedFrom };
-      dispatch({
-        type: 'created',
-        run: { ...run, backend: state.backend, adapter: adapterLabel(state.adapter), startedAt: Date.now(), group: group ?? null },
-      });
-      train(startRequest(run, untilEpoch));
+      const created = { ...run, backend: state.backend, adapter: adapterLabel(state.adapter), startedAt: Date.now(), group: group ?? null };
+      // A new run's id is this tab's own, so its lock is free.
+      void train(startRequest(run, untilEpoch), () => dispatch({ type: 'created', run: created }));
     },
     [dispatch, train],
   );
 
   const resume = useCallback(
-    (run: RunRecord, untilEpoch?: number) => {
-      if (!canStart()) return;
-      dispatch({ type: 'resumed', runId: run.id });
-      train(startRequest(run, untilEpoch, run.epochs.length));
+    (run: RunRecord, untilEpoch?: number): Promise<TrainingBegun> => {
+      if (!canStart()) return Promise.resolve('busy');
+      return train(startRequest(run, untilEpoch, run.epochs.length), () => dispatch({ type: 'resumed', runId: run.id }));
     },
     [dispatch, train],
   );
