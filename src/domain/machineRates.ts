@@ -16,8 +16,8 @@ export interface Calibration {
   /** Multiply-accumulates per image of the measured network. */
   macsPerExample: number;
   step: StepCost;
-  /** A forward pass (the test pass, batch norm's recomputed statistics), per image. */
-  forwardSecondsPerExample: number;
+  /** A forward pass (the test pass, batch norm's recomputed statistics) of N images: fixedSeconds + secondsPerExample × N. */
+  forward: StepCost;
   /** A run's first step beyond a steady one: compiling shaders, recording the step. */
   warmupSeconds: number;
   /** Multiply-accumulates per image of each network the page prices. */
@@ -31,6 +31,8 @@ export interface RateSample {
   macsPerExample: number;
   batchSize: number;
   examplesPerSecond: number;
+  /** The epoch's forward passes and the images they took. */
+  forwardPasses: number;
   forwardExamples: number;
   forwardSeconds: number;
 }

@@ -32,6 +32,17 @@ const REFINE_WEIGHT = 0.5;
 
 const stepSeconds = (step: StepCost, batch: number, scale: number) => step.fixedSeconds + step.secondsPerExample * scale * batch;
 
+/**
+ * Images per forward pass at an epoch's end: the engine recomputes batch norm's statistics in batches of
+ * BN_STATS_BATCH (500) and tests in batches of a few hundred at the small scales.
+ */
+const FORWARD_PASS_IMAGES = 500;
+
+/** Forward passes of an epoch's end: the statistics' batches and the test pass's. */
+export const forwardPassesPerEpoch = (config: TrainConfig): number =>
+  Math.ceil(config.testSubset / FORWARD_PASS_IMAGES) +
+  (config.batchNorm && config.bnStats === 'recompute' ? Math.ceil(config.trainSubset / FORWARD_PASS_IMAGES) : 0);
+
 /** Images a run's epoch passes forward without training: the test pass, and the training set again to recompute batch norm's statistics. */
 export const forwardImagesPerEpoch = (config: TrainConfig): number =>
   config.testSubset + (config.batchNorm && config.bnStats === 'recompute' ? config.trainSubset : 0);
@@ -44,8 +55,9 @@ export function priceRun(config: TrainConfig, macsPerExample: number, calibratio
   const scale = macsPerExample / calibration.macsPerExample;
   const { step } = calibration;
   const training = batchesPerEpoch(config.trainSubset, config.batchSize) * step.fixedSeconds + step.secondsPerExample * scale * config.trainSubset;
-  const forward = forwardImagesPerEpoch(config) * calibration.forwardSecondsPerExample * scale;
-  return { seconds: calibration.warmupSeconds + config.epochs * (training + forward), scaled: Math.abs(scale - 1) > SAME_NETWORK };
+  const { forward } = calibration;
+  const passes = forwardPassesPerEpoch(config) * forward.fixedSeconds + forwardImagesPerEpoch(config) * forward.secondsPerExample * scale;
+  return { seconds: calibration.warmupSeconds + config.epochs * (training + passes), scaled: Math.abs(scale - 1) > SAME_NETWORK };
 }
 
 /** The quick start (the first visit's settings). */
@@ -66,6 +78,8 @@ export function priceRuns(configs: readonly TrainConfig[], macsPerExample: numbe
 /** How many times faster `fast` trains the quick start than `slow`, both as measured on their backends. */
 export const quickStartSpeedup = (fast: Calibration, slow: Calibration): number => priceQuickStart(slow).seconds / priceQuickStart(fast).seconds;
 
+const scaled = (cost: StepCost, factor: number): StepCost => ({ fixedSeconds: cost.fixedSeconds * factor, secondsPerExample: cost.secondsPerExample * factor });
+
 const ratio = (measured: number, predicted: number) =>
   Number.isFinite(measured) && measured > 0 && predicted > 0 ? (measured / predicted) ** REFINE_WEIGHT : 1;
 
@@ -77,10 +91,7 @@ const ratio = (measured: number, predicted: number) =>
 export function refineCalibration(calibration: Calibration, sample: RateSample): Calibration {
   const scale = sample.macsPerExample / calibration.macsPerExample;
   const steps = ratio(sample.batchSize / sample.examplesPerSecond, stepSeconds(calibration.step, sample.batchSize, scale));
-  const forward = ratio(sample.forwardSeconds / sample.forwardExamples, calibration.forwardSecondsPerExample * scale);
-  return {
-    ...calibration,
-    step: { fixedSeconds: calibration.step.fixedSeconds * steps, secondsPerExample: calibration.step.secondsPerExample * steps },
-    forwardSecondsPerExample: calibration.forwardSecondsPerExample * forward,
-  };
+  const { forward } = calibration;
+  const passes = ratio(sample.forwardSeconds, sample.forwardPasses * forward.fixedSeconds + sample.forwardExamples * forward.secondsPerExample * scale);
+  return { ...calibration, step: scaled(calibration.step, steps), forward: scaled(forward, sample.forwardExamples > 0 ? passes : 1) };
 }

@@ -5,7 +5,7 @@ import { MACHINE_RATES_KEY, type MachineRates, machineKey, parseMachineRates, re
 const CALIBRATION: Calibration = {
   macsPerExample: 1e6,
   step: { fixedSeconds: 0.1, secondsPerExample: 0.01 },
-  forwardSecondsPerExample: 0.004,
+  forward: { fixedSeconds: 0.05, secondsPerExample: 0.004 },
   warmupSeconds: 5,
   networkMacs: { quick: 1e6, classroom: 1e6, reduced: 1e7, faithful: 1e8 },
   seconds: 20,
@@ -30,8 +30,8 @@ it('keeps one calibration per backend and adapter, and reads back what it wrote'
   expect(Object.keys(all).sort()).toEqual([machineKey(SWIFTSHADER), machineKey(WASM)].sort());
   expect(readMachineRates(storage)).toEqual(all);
   // A refined calibration replaces the machine's own, not another's.
-  const refined = writeMachineRates(storage, { ...WASM, calibration: { ...CALIBRATION, forwardSecondsPerExample: 0.002 } });
-  expect(refined[machineKey(WASM)]!.calibration.forwardSecondsPerExample).toBe(0.002);
+  const refined = writeMachineRates(storage, { ...WASM, calibration: { ...CALIBRATION, warmupSeconds: 2 } });
+  expect(refined[machineKey(WASM)]!.calibration.warmupSeconds).toBe(2);
   expect(refined[machineKey(SWIFTSHADER)]).toEqual(SWIFTSHADER);
 });
 

@@ -29,7 +29,8 @@ function isCalibration(value: unknown): value is Calibration {
     positive(c.macsPerExample) &&
     nonNegative(c.step?.fixedSeconds) &&
     positive(c.step?.secondsPerExample) &&
-    positive(c.forwardSecondsPerExample) &&
+    nonNegative(c.forward?.fixedSeconds) &&
+    positive(c.forward?.secondsPerExample) &&
     nonNegative(c.warmupSeconds) &&
     nonNegative(c.seconds) &&
     typeof c.networkMacs === 'object' &&

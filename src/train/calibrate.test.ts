@@ -32,7 +32,7 @@ it('measures a network on the backend, counts the priced networks, and frees eve
   expect(calibration.networkMacs.quick).toBe(calibration.macsPerExample);
   expect(calibration.networkMacs.faithful).toBeGreaterThan(2 * calibration.macsPerExample);
   expect(calibration.step.secondsPerExample).toBeGreaterThan(0);
-  expect(calibration.forwardSecondsPerExample).toBeGreaterThan(0);
+  expect(calibration.forward.secondsPerExample).toBeGreaterThan(0);
   expect(calibration.seconds).toBeGreaterThan(0);
 }, 120_000);
 

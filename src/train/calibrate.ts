@@ -8,6 +8,8 @@ import { TrainingSession } from './session';
 
 /** Two batch sizes give the step's fixed and per-image costs; the presets' batches (8 … 1,000) are priced from them. */
 export const CALIBRATION_BATCHES = [8, 32] as const;
+/** The larger forward pass (the recomputed statistics'); the smaller is the test pass's, of the larger batch. */
+const FORWARD_IMAGES = 96;
 /** Steps timed per batch size after the warm-up steps: on a software adapter each costs seconds. */
 const TIMED_STEPS = 2;
 
@@ -69,22 +71,25 @@ async function stepSeconds(config: TrainConfig, { data, fence, signal }: Measuri
   }
 }
 
-/** The test pass and the recomputed statistics over the session's images, once to compile and once timed. */
-async function forwardSecondsPerExample(config: TrainConfig, { data, signal }: Measuring): Promise<number> {
+/**
+ * Forward passes of two sizes, the recomputed statistics over the training images and the test pass over the test
+ * images, once to compile and once timed: a pass costs its few hundred kernels whatever its size, as a step does.
+ */
+async function forwardCost(config: TrainConfig, { data, fence, signal }: Measuring): Promise<StepCost> {
   const session = new TrainingSession(config, data);
   try {
-    const pass = async () => {
+    const passes = async () => {
+      const statistics = await timed(fence, () => session.recomputeBatchNormStatistics());
       const start = performance.now();
-      session.recomputeBatchNormStatistics();
       const predictions = session.predictTestSet();
       await predictions.data();
       predictions.dispose();
-      return (performance.now() - start) / 1000;
+      return { statistics, test: (performance.now() - start) / 1000 };
     };
-    await pass();
+    await passes();
     if (signal.aborted) throw new CalibrationStopped();
-    const images = session.testSet.count + (config.batchNorm ? session.trainSet.count : 0);
-    return (await pass()) / images;
+    const { statistics, test } = await passes();
+    return fitStepCost([session.testSet.count, test], [session.trainSet.count, statistics]);
   } finally {
     session.dispose();
   }
@@ -105,14 +110,14 @@ export async function calibrate(
   const images = { trainSubset: large, testSubset: large };
   const first = await stepSeconds({ ...measured, ...images, batchSize: small }, measuring);
   const second = await stepSeconds({ ...measured, ...images, batchSize: large }, measuring);
-  const forward = await forwardSecondsPerExample({ ...measured, ...images, batchSize: large }, measuring);
+  const forward = await forwardCost({ ...measured, trainSubset: FORWARD_IMAGES, testSubset: large, batchSize: large, batchNorm: true }, measuring);
   const networkMacs = Object.fromEntries(
     Object.entries(priced).map(([network, config]) => [network, macsPerExample(config, measuring.data)]),
   ) as Record<PricedNetwork, number>;
   return {
     macsPerExample: macsPerExample(measured, measuring.data),
     step: fitStepCost([small, first.steady], [large, second.steady]),
-    forwardSecondsPerExample: forward,
+    forward,
     warmupSeconds: Math.max(0, first.first - first.steady),
     networkMacs,
     seconds: (performance.now() - start) / 1000,

@@ -36,7 +36,7 @@ describe('routeMessage', () => {
   });
 
   it("hands an epoch's measured rate to the calibration, not to the run history", () => {
-    const sample = { macsPerExample: 1e6, batchSize: 32, examplesPerSecond: 400, forwardExamples: 1524, forwardSeconds: 1.2 };
+    const sample = { macsPerExample: 1e6, batchSize: 32, examplesPerSecond: 400, forwardPasses: 4, forwardExamples: 1524, forwardSeconds: 1.2 };
     expect(routeMessage({ type: 'rate', runId: 'run-1', sample }, 'run-1')).toEqual([{ target: 'rates', sample }]);
   });
 

@@ -5,7 +5,7 @@ import type { Calibration } from '../../domain/machineRates';
 import type { Checkpoint, EpochReport } from '../../domain/training';
 import type { Stage, TransferCheck } from '../../domain/transfer';
 import { buildRunNetwork, loadLayerWeights } from '../../model/googlenet';
-import { CALIBRATED_NETWORK, PRICED_NETWORKS, forwardImagesPerEpoch } from '../../experiments/estimate';
+import { CALIBRATED_NETWORK, PRICED_NETWORKS, forwardImagesPerEpoch, forwardPassesPerEpoch } from '../../experiments/estimate';
 import { calibrate, macsPerExample } from '../../train/calibrate';
 import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../../train/engine';
 import { measureTransfer } from '../../train/transfer';
@@ -67,6 +67,7 @@ function rateEvent(runId: string, config: TrainConfig, dataset: ImageDataset, ma
       macsPerExample: macs,
       batchSize: config.batchSize,
       examplesPerSecond: report.examplesPerSecond,
+      forwardPasses: forwardPassesPerEpoch(images),
       forwardExamples: forwardImagesPerEpoch(images),
       forwardSeconds: report.epochSeconds - report.trainSeconds,
     },
