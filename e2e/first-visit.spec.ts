@@ -19,7 +19,7 @@ test('a first visit shows the quick start; the faithful settings and the Classro
   const proposal = page.getByTestId('software-proposal');
   await expect(proposal).toContainText('SwiftShader');
   const estimates = page.getByTestId('scale-estimates');
-  await expect(estimates).toBeVisible({ timeout: 120_000 });
+  await expect(estimates).toBeVisible({ timeout: 180_000 });
   const seconds = async (testId: string) => Number(await page.getByTestId(testId).getAttribute('data-seconds'));
   await expect(page.getByTestId('estimate-quick')).toHaveText(/^about \d+ (s|min)$/);
   await expect(page.getByTestId('estimate-faithful')).toContainText('scaled from the Classroom network by multiply-accumulates');

@@ -56,15 +56,15 @@ async function stepSeconds(config: TrainConfig, { data, fence, signal }: Measuri
   const session = new TrainingSession(config, data);
   try {
     const batch = Int32Array.from({ length: config.batchSize }, (_, i) => i);
-    const step = () => session.trainStep(batch).dispose();
-    const first = await timed(fence, step);
-    // The second full batch replays the step the first recorded (WebGPU): warm it too.
-    await timed(fence, step);
-    let steady = Infinity;
-    for (let i = 0; i < TIMED_STEPS; i++) {
+    const step = () => {
       if (signal.aborted) throw new CalibrationStopped();
-      steady = Math.min(steady, await timed(fence, step));
-    }
+      return timed(fence, () => session.trainStep(batch).dispose());
+    };
+    const first = await step();
+    // The second full batch replays the step the first recorded (WebGPU): warm it too.
+    await step();
+    let steady = Infinity;
+    for (let i = 0; i < TIMED_STEPS; i++) steady = Math.min(steady, await step());
     return { first, steady };
   } finally {
     session.dispose();

@@ -8,7 +8,6 @@ import type { MachineRates } from '../experiments/machineRates';
 import type { CalibrationState } from '../worker/useTrainingWorker';
 import { BACKEND_LABELS, EstimateFigure } from './Estimates';
 
-
 const SWITCH_LABELS: Record<BackendName, string> = {
   webgpu: 'Try WebGPU again',
   wasm: 'Use wasm (CPU, fast)',
