@@ -69,6 +69,13 @@ export class PlaygroundPage {
     return this.page.getByLabel(label, { exact: true });
   }
 
+  /** How long this browser's calibration of a backend took, as the page stored it (src/experiments/machineRates.ts). */
+  async calibrationSeconds(backend: string): Promise<number | null> {
+    const stored = await this.page.evaluate(() => localStorage.getItem('googlenet-playground:machine-rates'));
+    const entries = Object.values(JSON.parse(stored ?? '{}') as Record<string, { backend: string; calibration: { seconds: number } }>);
+    return entries.find((entry) => entry.backend === backend)?.calibration.seconds ?? null;
+  }
+
   latestRun(): Locator {
     return this.runRows.first();
   }

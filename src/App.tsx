@@ -9,6 +9,7 @@ import { BackendStatus } from './ui/BackendStatus';
 import { BatchSizeLab } from './ui/BatchSizeLab';
 import { ClassroomBar } from './ui/ClassroomBar';
 import { DatasetPanel } from './ui/DatasetPanel';
+import { RunEstimate, settingsMacs } from './ui/Estimates';
 import { EvaluationPanel } from './ui/EvaluationPanel';
 import { Fold } from './ui/Fold';
 import { ModelStart } from './ui/ModelStart';
@@ -95,6 +96,7 @@ export function App() {
     return () => clearTimeout(timer);
   }, [shapeKey, backend.status, running, summarize]);
 
+  const macs = settingsMacs(worker.summary, form.config);
   const { shownRun } = charts;
   const activeRun = history.runs.find((r) => r.id === activeRunId);
   const progress = activeRun && <RunProgress run={activeRun} />;
@@ -118,7 +120,14 @@ export function App() {
               ))}
             </div>
           )}
-          <BackendStatus backend={backend} data={data} canSwitch={!running} onSwitch={worker.switchBackend} />
+          <BackendStatus
+            backend={backend}
+            calibration={worker.calibration}
+            machineRates={worker.machineRates}
+            data={data}
+            canSwitch={!running}
+            onSwitch={worker.switchBackend}
+          />
           {references.status === 'failed' && (
             <p className="subtle" data-testid="reference-status">
               {references.message}
@@ -133,6 +142,8 @@ export function App() {
               draft={form.draft}
               config={form.config}
               softwareAdapter={backend.status === 'ready' ? (backend.adapter?.isSoftware ?? false) : null}
+              backend={backend.backend}
+              calibration={worker.calibration}
               editable={!running && view.controls === 'shown'}
               onApply={form.applySettings}
             />
@@ -151,6 +162,7 @@ export function App() {
             onExportExperiment={actions.exportExperiment}
             actionStatus={actions.status}
             progress={view.presenter ? null : progress}
+            estimate={<RunEstimate calibration={worker.calibration} backend={backend.backend} config={form.config} macsPerExample={macs} />}
           >
             <Fold title="Dataset" summary={source.dataset?.name ?? 'Fashion-MNIST'} forceOpen={datasetImport.status === 'failed' || datasets.problem !== null}>
               <DatasetPanel
@@ -221,6 +233,7 @@ export function App() {
           content: (
             <BatchSizeLab
               baseConfig={form.config}
+              estimate={worker.calibration.status === 'ready' && macs !== null ? { calibration: worker.calibration.calibration, macsPerExample: macs } : null}
               runs={history.runs}
               canStart={canStart}
               disabledReason={queueBlocker}

@@ -2,8 +2,11 @@ import { FALLBACK_BACKENDS } from '../worker/protocol';
 import type { BackendState, DataState } from '../worker/workerMessages';
 import { formatBytes } from './format';
 import type { BackendName } from '../domain/backend';
-
-const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', wasm: 'wasm', webgl: 'WebGL', cpu: 'CPU' };
+import type { Calibration } from '../domain/machineRates';
+import { priceQuickStart, quickStartSpeedup } from '../experiments/estimate';
+import type { MachineRates } from '../experiments/machineRates';
+import type { CalibrationState } from '../worker/useTrainingWorker';
+import { BACKEND_LABELS, EstimateFigure } from './Estimates';
 
 const SWITCH_LABELS: Record<BackendName, string> = {
   webgpu: 'Try WebGPU again',
@@ -12,21 +15,34 @@ const SWITCH_LABELS: Record<BackendName, string> = {
   cpu: 'Use CPU',
 };
 
-/**
- * Training examples per second on wasm over WebGPU on SwiftShader, both in Chromium's worker on one 2-core machine
- * without a GPU, at 32×32, width ¼, batch norm, batch 32, per bare step: ≈ 415 (wasm, one thread) against 10–12
- * (docs/performance.md, "Fewer kernel calls").
- */
-const WASM_OVER_SWIFTSHADER = 35;
-
 interface Props {
   backend: BackendState;
+  /** This backend's calibration, and every one this browser has stored (another backend's among them). */
+  calibration: CalibrationState;
+  machineRates: Record<string, MachineRates>;
   data: DataState;
   canSwitch: boolean;
   onSwitch(backend: BackendName): void;
 }
 
-function BackendLine({ backend, canSwitch, onSwitch }: Omit<Props, 'data'>) {
+/** A software adapter's advice: wasm against this WebGPU, both as measured here, or how to measure the one missing. */
+function WasmAdvice({ webgpu, wasm }: { webgpu: Calibration | null; wasm: Calibration | null }) {
+  if (wasm === null) return <>The wasm backend is usually far faster without a GPU; it has not been measured here yet: measure it by switching.</>;
+  const wasmFigure = <EstimateFigure estimate={priceQuickStart(wasm)} testId="wasm-quick-start" />;
+  if (webgpu === null) return <>The wasm backend trains the quick start in {wasmFigure} here; WebGPU is being measured.</>;
+  const speedup = quickStartSpeedup(wasm, webgpu);
+  return (
+    <>
+      {speedup >= 1 ? `The wasm backend trains ≈ ${formatSpeedup(speedup)}× faster here` : `WebGPU trains ≈ ${formatSpeedup(1 / speedup)}× faster than wasm here`}{' '}
+      (measured on this machine: the quick start {wasmFigure} on wasm,{' '}
+      <EstimateFigure estimate={priceQuickStart(webgpu)} testId="webgpu-quick-start" /> on WebGPU).
+    </>
+  );
+}
+
+const formatSpeedup = (ratio: number) => (ratio >= 10 ? Math.round(ratio).toString() : ratio.toFixed(1));
+
+function BackendLine({ backend, calibration, machineRates, canSwitch, onSwitch }: Omit<Props, 'data'>) {
   switch (backend.status) {
     case 'starting':
       return <p>Starting the {BACKEND_LABELS[backend.backend]} backend…</p>;
@@ -78,7 +94,10 @@ function BackendLine({ backend, canSwitch, onSwitch }: Omit<Props, 'data'>) {
           {adapter?.isSoftware && (
             <span data-testid="wasm-recommendation">
               {' '}
-              The wasm backend trains ≈ {WASM_OVER_SWIFTSHADER}× faster here (measured on a 2-core machine).{' '}
+              <WasmAdvice
+                webgpu={calibration.status === 'ready' ? calibration.calibration : null}
+                wasm={Object.values(machineRates).find((rates) => rates.backend === 'wasm')?.calibration ?? null}
+              />{' '}
               {canSwitch && (
                 <button type="button" onClick={() => onSwitch('wasm')}>
                   {SWITCH_LABELS.wasm}
@@ -125,7 +144,13 @@ function DataLine({ data }: { data: DataState }) {
 export function BackendStatus(props: Props) {
   return (
     <section className="panel status" aria-label="Backend and data">
-      <BackendLine backend={props.backend} canSwitch={props.canSwitch} onSwitch={props.onSwitch} />
+      <BackendLine
+        backend={props.backend}
+        calibration={props.calibration}
+        machineRates={props.machineRates}
+        canSwitch={props.canSwitch}
+        onSwitch={props.onSwitch}
+      />
       <DataLine data={props.data} />
     </section>
   );

@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import type { TrainConfig } from '../config/trainConfig';
+import type { Calibration } from '../domain/machineRates';
+import { priceRuns } from '../experiments/estimate';
 import { DEFAULT_LAB_BATCH_SIZES, labConfigs, labFindings, parseBatchSizes, updatesPerEpoch } from '../experiments/batchLab';
 import type { ReferenceFile } from '../experiments/reference';
 import { latestEpoch, newRunId } from '../experiments/runHistory';
 import { type QueuedTurn, racePlan, sequentialPlan } from '../experiments/runQueue';
 import type { ControlsMode } from './classroom';
+import { EstimateFigure } from './Estimates';
 import { formatNumber, formatRate } from './format';
 import { PALETTE } from './palette';
 import { QueueProgress } from './QueueProgress';
@@ -18,6 +21,8 @@ const LAB_PREFIX = 'Batch-size lab #';
 interface Props {
   /** The validated settings, which give the lab its budget; null while they are invalid. */
   baseConfig: TrainConfig | null;
+  /** This machine's calibration and the settings' network's multiply-accumulates, once both are known. */
+  estimate: { calibration: Calibration; macsPerExample: number } | null;
   runs: RunRecord[];
   canStart: boolean;
   /** Why the lab cannot start now, when it cannot. */
@@ -55,7 +60,7 @@ function Option({ label, checked, disabled, onChange }: OptionProps) {
   );
 }
 
-export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue, onRun, controls, references }: Props) {
+export function BatchSizeLab({ baseConfig, estimate, runs, canStart, disabledReason, queue, onRun, controls, references }: Props) {
   const [batchSizesText, setBatchSizesText] = useState(DEFAULT_LAB_BATCH_SIZES);
   const [linearScaling, setLinearScaling] = useState(false);
   const [race, setRace] = useState(true);
@@ -127,6 +132,16 @@ export function BatchSizeLab({ baseConfig, runs, canStart, disabledReason, queue
         {blocked !== null && <span className="why">{blocked}</span>}
       </form>
       <p className="subtle">Budget, from the settings: {baseConfig ? describeBudget(baseConfig) : '—'}</p>
+      {baseConfig !== null && parsed?.ok === true && estimate !== null && (
+        <p className="subtle" data-testid="lab-estimate">
+          The lab&apos;s {parsed.sizes.length} runs, one after another, on this machine:{' '}
+          <EstimateFigure
+            estimate={priceRuns(labConfigs(baseConfig, parsed.sizes, linearScaling), estimate.macsPerExample, estimate.calibration)}
+            testId="lab-estimate-figure"
+          />
+          .
+        </p>
+      )}
       {labTurns.length > 0 && <QueueProgress label={race ? 'Race' : 'Lab'} turns={labTurns} runs={runs} />}
       {labRuns.length > 0 && (
         <>

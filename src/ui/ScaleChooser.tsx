@@ -1,7 +1,9 @@
 import type { ConfigDraft, TrainConfig } from '../config/trainConfig';
-import { SOFTWARE_ADAPTER_RATES, estimatedSeconds, runWork, studyWork } from '../experiments/estimate';
+import type { BackendName } from '../domain/backend';
+import { priceQuickStart, priceStudy } from '../experiments/estimate';
 import { FIRST_VISIT_CONFIG, SCALED_SETTING_KEYS, STUDY_SCALES, type StudyScale, scaleOf, settingsAtScale } from '../experiments/presets';
-import { formatEstimate } from './format';
+import type { CalibrationState } from '../worker/useTrainingWorker';
+import { BACKEND_LABELS, EstimateFigure } from './Estimates';
 
 const isFirstVisit = (config: TrainConfig) => SCALED_SETTING_KEYS.every((key) => config[key] === FIRST_VISIT_CONFIG[key]);
 const firstVisitSettings: Partial<TrainConfig> = Object.fromEntries(SCALED_SETTING_KEYS.map((key) => [key, FIRST_VISIT_CONFIG[key]]));
@@ -15,17 +17,18 @@ interface Props {
   config: TrainConfig | null;
   /** Whether the WebGPU adapter is a software one; null until the backend is known. */
   softwareAdapter: boolean | null;
+  backend: BackendName;
+  calibration: CalibrationState;
   editable: boolean;
   onApply(settings: Partial<TrainConfig>): void;
 }
 
 /**
- * One click to each scale the study offers, and, on a software adapter, what each costs there: a newcomer on a
- * machine without a GPU should not start a run of days by accident.
+ * One click to each scale the study offers, and what each costs on this machine: a newcomer on a machine without a
+ * GPU should not start a run of days by accident.
  */
-export function ScaleChooser({ draft, config, softwareAdapter, editable, onApply }: Props) {
+export function ScaleChooser({ draft, config, softwareAdapter, backend, calibration, editable, onApply }: Props) {
   const current = config === null ? undefined : isFirstVisit(config) ? 'quick' : scaleOf(config);
-  const here = (work: number, scale: StudyScale) => formatEstimate(estimatedSeconds(work, SOFTWARE_ADAPTER_RATES[scale]));
   return (
     <section className="panel scales" aria-label="Scale">
       <div className="toolbar" role="group" aria-label="Scale">
@@ -53,15 +56,18 @@ export function ScaleChooser({ draft, config, softwareAdapter, editable, onApply
             ? STUDY_SCALES[current].label
             : 'Custom settings.'}
       </p>
+      {calibration.status === 'ready' && (
+        <p className="subtle" data-testid="scale-estimates">
+          Estimated on this machine ({BACKEND_LABELS[backend]}): the quick start{' '}
+          <EstimateFigure estimate={priceQuickStart(calibration.calibration)} testId="estimate-quick" />; the studies (five presets
+          each): Classroom <EstimateFigure estimate={priceStudy('classroom', calibration.calibration)} testId="estimate-classroom" />, Reduced{' '}
+          <EstimateFigure estimate={priceStudy('reduced', calibration.calibration)} testId="estimate-reduced" />, faithful{' '}
+          <EstimateFigure estimate={priceStudy('faithful', calibration.calibration)} testId="estimate-faithful" />.
+        </p>
+      )}
       {softwareAdapter === true && (
         <div className="notice" data-testid="software-proposal">
-          <p>
-            This browser&apos;s WebGPU runs on the CPU (SwiftShader): about {SOFTWARE_ADAPTER_RATES.classroom} training
-            images per second for the Classroom network on two cores. Estimated here: the quick start{' '}
-            {here(runWork(FIRST_VISIT_CONFIG), 'classroom')}, the Classroom study (five presets){' '}
-            {here(studyWork('classroom'), 'classroom')}, the Reduced study {here(studyWork('reduced'), 'reduced')}, the faithful
-            study {here(studyWork('faithful'), 'faithful')}.
-          </p>
+          <p>This browser&apos;s WebGPU runs on the CPU (SwiftShader): only the smallest scales finish in minutes here.</p>
           {current !== 'quick' && current !== 'classroom' && (
             <button type="button" disabled={!editable} onClick={() => onApply(settingsAtScale('classroom', draft))}>
               Use the Classroom scale

@@ -122,6 +122,8 @@ interface Props {
   actionStatus: string | null;
   /** What the run in progress is doing, shown under Train and Stop. */
   progress?: ReactNode;
+  /** What a run would take on this machine, shown under Train while nothing runs. */
+  estimate?: ReactNode;
   /** Further choices for the next run (the dataset, the starting weights), folded after the ablations. */
   children?: ReactNode;
 }
@@ -238,6 +240,7 @@ export function SettingsForm(props: Props) {
               </span>
             )}
           </div>
+          {!running && props.estimate}
           {props.progress}
         </div>
       </form>

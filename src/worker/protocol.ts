@@ -7,6 +7,7 @@ import type { AdapterDescription, BackendName } from '../domain/backend';
 export type { AdapterDescription };
 import type { DatasetInfo, DatasetShape } from '../domain/dataset';
 import type { DownloadFile } from '../domain/file';
+import type { Calibration, RateSample } from '../domain/machineRates';
 import type { SavedModelInfo } from '../domain/savedModel';
 import type { BatchLossSample, EpochReport, Evaluation, TrainingOutcome } from '../domain/training';
 import type { Stage, TransferCheck } from '../domain/transfer';
@@ -120,7 +121,12 @@ export type WorkerRequest =
   /** The run as a PyTorch experiment: train.py, config.json, the data and (when kept) its weights, in one zip. */
   | { type: 'export-experiment'; experiment: ExperimentExport }
   /** Decodes and stores an image folder or zip, streaming dataset-progress. */
-  | { type: 'import-dataset'; name: string; source: ImportSource };
+  | { type: 'import-dataset'; name: string; source: ImportSource }
+  /**
+   * Times a few steps of the calibrated network on Fashion-MNIST; refused while a run trains, and answered with an
+   * error (CalibrationStopped's) when a run starts meanwhile.
+   */
+  | { type: 'calibrate' };
 
 export type RequestType = WorkerRequest['type'];
 
@@ -138,6 +144,7 @@ export interface Replies {
   'export-experiment': DownloadFile;
   'evaluate-model': Evaluation;
   'import-dataset': DatasetInfo;
+  calibrate: Calibration;
 }
 
 export type Reply = { [K in RequestType]: { type: K; value: Replies[K] } }[RequestType];
@@ -153,6 +160,8 @@ export type FromWorker =
   | { type: 'batch'; runId: string; sample: BatchLossSample }
   | { type: 'epoch'; runId: string; report: EpochReport }
   | { type: 'evaluation'; runId: string; evaluation: Evaluation }
+  /** After each epoch's report: what it measured, to refine this backend's calibration. */
+  | { type: 'rate'; runId: string; sample: RateSample }
   /** The GPU device was lost or reported an error; the reason is a sentence. */
   | { type: 'device-failed'; reason: string };
 

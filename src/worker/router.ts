@@ -82,6 +82,8 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
         const onProgress = (decoded: number, total: number) => post({ type: 'dataset-progress', decoded, total });
         return { type: 'import-dataset', value: await datasets.import(request.name, request.source, onProgress, device.maxBufferBytes) };
       }
+      case 'calibrate':
+        return { type: 'calibrate', value: await session.calibrate(device.ready()) };
       default:
         return assertNever(request);
     }

@@ -4,6 +4,9 @@ import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import type { TrainConfig } from '../config/trainConfig';
 import type { DownloadFile } from '../domain/file';
+import type { Calibration } from '../domain/machineRates';
+import { refineCalibration } from '../experiments/estimate';
+import { type Machine, type MachineRates, machineKey, readMachineRates, writeMachineRates } from '../experiments/machineRates';
 import type { Evaluation } from '../domain/training';
 import type { RunStart } from '../experiments/runQueue';
 import {
@@ -35,8 +38,18 @@ import { type DatasetRef, datasetShape } from '../domain/dataset';
 import type { RunRecord } from '../domain/run';
 import type { SavedModelInfo } from '../domain/savedModel';
 
+/** This backend's calibration: measured in the worker once it is idle, or found in this browser's cache. */
+export type CalibrationState =
+  | { status: 'waiting' }
+  | { status: 'measuring' }
+  | { status: 'ready'; calibration: Calibration }
+  | { status: 'failed'; message: string };
+
 export interface TrainingWorker {
   backend: BackendState;
+  calibration: CalibrationState;
+  /** Every backend and adapter this browser has calibrated, by machineKey. */
+  machineRates: Record<string, MachineRates>;
   data: DataState;
   activeRunId: string | null;
   /** What the worker held after the last run ended; the same after every run, or something leaks. */
@@ -103,6 +116,12 @@ function adapterLabel(adapter: AdapterDescription | null): string | null {
   return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ');
 }
 
+/** The machine a ready backend runs on, as the calibrations are keyed. */
+const machineOf = (backend: Extract<BackendState, { status: 'ready' }>): Machine => ({
+  backend: backend.backend,
+  adapter: adapterLabel(backend.adapter) ?? '',
+});
+
 /** The worker's request for a run as its record describes it: a fresh one, or one continued after its epochs. */
 function startRequest(
   run: Pick<RunRecord, 'id' | 'config' | 'dataset' | 'startedFrom'>,
@@ -134,6 +153,9 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const [summary, setSummary] = useState<SummaryState>({ status: 'none' });
   const [datasetImport, setDatasetImport] = useState<DatasetImportState>({ status: 'idle' });
+  const [machineRates, setMachineRates] = useState(() => readMachineRates(localStorage));
+  /** This worker's calibration request: none yet, in flight, or failed for a reason a retry would not change. */
+  const [measuring, setMeasuring] = useState<{ status: 'idle' | 'measuring' } | { status: 'failed'; message: string }>({ status: 'idle' });
   const requestsRef = useRef<WorkerRequests | null>(null);
   const activeRunRef = useRef<string | null>(null);
   const backendRef = useRef<BackendState>(backend);
@@ -144,6 +166,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     setActiveRunId(null);
   }, []);
   const replaceWorker = useCallback(() => setGeneration((g) => g + 1), []);
+  const storeRates = useCallback((rates: MachineRates) => setMachineRates(writeMachineRates(localStorage, rates)), []);
 
   useEffect(() => {
     const worker = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
@@ -157,6 +180,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       };
     setBackend({ status: 'starting', backend: backendName });
     setData({ status: 'waiting' });
+    setMeasuring({ status: 'idle' });
 
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       for (const change of routeMessage(event.data, activeRunRef.current)) {
@@ -173,6 +197,12 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
           case 'dataset-import':
             setDatasetImport(change.state);
             break;
+          case 'rates': {
+            const state = backendRef.current;
+            const stored = state.status === 'ready' ? readMachineRates(localStorage)[machineKey(machineOf(state))] : undefined;
+            if (stored) storeRates({ ...stored, calibration: refineCalibration(stored.calibration, change.sample) });
+            break;
+          }
           case 'replace-worker':
             endRun();
             replaceWorker();
@@ -204,7 +234,36 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       worker.terminate();
       requestsRef.current = null;
     };
-  }, [backendName, generation, dispatch, endRun, replaceWorker]);
+  }, [backendName, generation, dispatch, endRun, replaceWorker, storeRates]);
+
+  const machine = backend.status === 'ready' ? machineOf(backend) : null;
+  const stored = machine === null ? undefined : machineRates[machineKey(machine)];
+  const needsCalibration = machine !== null && stored === undefined && data.status === 'ready' && activeRunId === null;
+  useEffect(() => {
+    const requests = requestsRef.current;
+    if (!needsCalibration || measuring.status !== 'idle' || requests === null || backendRef.current.status !== 'ready') return;
+    const measured = machineOf(backendRef.current);
+    setMeasuring({ status: 'measuring' });
+    requests.request({ type: 'calibrate' }).then(
+      (calibration) => {
+        storeRates({ ...measured, calibration });
+        setMeasuring({ status: 'idle' });
+      },
+      (error) => {
+        if (requests.closed) return;
+        // A run that started meanwhile stopped it: measure again once the run ends (and refines nothing before).
+        setMeasuring(activeRunRef.current === null ? { status: 'failed', message: errorMessage(error) } : { status: 'idle' });
+      },
+    );
+  }, [needsCalibration, measuring.status, storeRates]);
+  const calibration: CalibrationState =
+    stored !== undefined
+      ? { status: 'ready', calibration: stored.calibration }
+      : measuring.status === 'failed'
+        ? measuring
+        : measuring.status === 'measuring'
+          ? { status: 'measuring' }
+          : { status: 'waiting' };
 
   /**
    * Sends a run to the worker while this tab holds the run's lock, from `begin` (which records the run as training)
@@ -349,6 +408,8 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
 
   return {
     backend,
+    calibration,
+    machineRates,
     data,
     activeRunId,
     memoryAfterRun,

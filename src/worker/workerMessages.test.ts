@@ -35,6 +35,11 @@ describe('routeMessage', () => {
     expect(record?.epochs).toEqual([report]);
   });
 
+  it("hands an epoch's measured rate to the calibration, not to the run history", () => {
+    const sample = { macsPerExample: 1e6, batchSize: 32, examplesPerSecond: 400, forwardPasses: 4, forwardExamples: 1524, forwardSeconds: 1.2 };
+    expect(routeMessage({ type: 'rate', runId: 'run-1', sample }, 'run-1')).toEqual([{ target: 'rates', sample }]);
+  });
+
   it('reports download and import progress', () => {
     expect(routeMessage({ type: 'data-progress', loadedBytes: 10, totalBytes: 40 }, null)).toEqual([
       { target: 'data', progress: { loadedBytes: 10, totalBytes: 40 } },

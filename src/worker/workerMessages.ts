@@ -1,6 +1,7 @@
 import type { RunAction } from '../experiments/runHistory';
 import type { BackendName } from '../domain/backend';
 import type { DatasetInfo } from '../domain/dataset';
+import type { RateSample } from '../domain/machineRates';
 import { type AdapterDescription, type FromWorker, type NetworkSummary, assertNever } from './protocol';
 
 export type BackendState =
@@ -37,6 +38,8 @@ export type PageChange =
   | { target: 'runs'; action: RunAction }
   | { target: 'data'; progress: { loadedBytes: number; totalBytes: number | null } }
   | { target: 'dataset-import'; state: DatasetImportState }
+  /** An epoch's measured rate, to refine the backend's calibration. */
+  | { target: 'rates'; sample: RateSample }
   /** The worker's device is gone: a fresh worker must take over. */
   | { target: 'replace-worker' };
 
@@ -60,6 +63,8 @@ export function routeMessage(message: FromWorker, activeRunId: string | null): P
     case 'epoch':
     case 'evaluation':
       return [{ target: 'runs', action: runAction(message) }];
+    case 'rate':
+      return [{ target: 'rates', sample: message.sample }];
     case 'device-failed': {
       const reason = `${message.reason}; a fresh worker is starting.`;
       const failed: PageChange[] = activeRunId === null ? [] : [{ target: 'runs', action: { type: 'failed', runId: activeRunId, message: reason } }];

@@ -1,9 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/trainConfig';
 import type { ImageDataset } from '../../data/dataset';
-import type { Checkpoint } from '../../domain/training';
+import type { Calibration } from '../../domain/machineRates';
+import type { Checkpoint, EpochReport } from '../../domain/training';
 import type { Stage, TransferCheck } from '../../domain/transfer';
 import { buildRunNetwork, loadLayerWeights } from '../../model/googlenet';
+import { CALIBRATED_NETWORK, PRICED_NETWORKS, forwardImagesPerEpoch, forwardPassesPerEpoch } from '../../experiments/estimate';
+import { calibrate, macsPerExample } from '../../train/calibrate';
 import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../../train/engine';
 import { measureTransfer } from '../../train/transfer';
 import { networkOf } from '../../train/modelFile';
@@ -15,7 +18,7 @@ import type { Models } from './models';
 import type { CheckpointRecords } from './stores';
 
 /** What a run streams to the page while it trains. */
-export type RunEvent = Extract<FromWorker, { type: 'warmup' | 'batch' | 'epoch' | 'evaluation' }>;
+export type RunEvent = Extract<FromWorker, { type: 'warmup' | 'batch' | 'epoch' | 'evaluation' | 'rate' }>;
 
 /**
  * The checkpoint a resumed run continues from. It is written before its epoch is reported, so the page may have
@@ -54,9 +57,30 @@ function checkTransfer(
   }
 }
 
-/** Trains one run at a time: fresh, resumed from its checkpoint, or fine-tuned from a saved model. */
+/** What an epoch measured, for the page to refine this backend's calibration with. */
+function rateEvent(runId: string, config: TrainConfig, dataset: ImageDataset, macs: number, report: EpochReport): RunEvent {
+  const images = { ...config, trainSubset: Math.min(config.trainSubset, dataset.train.count), testSubset: Math.min(config.testSubset, dataset.test.count) };
+  return {
+    type: 'rate',
+    runId,
+    sample: {
+      macsPerExample: macs,
+      batchSize: config.batchSize,
+      examplesPerSecond: report.examplesPerSecond,
+      forwardPasses: forwardPassesPerEpoch(images),
+      forwardExamples: forwardImagesPerEpoch(images),
+      forwardSeconds: report.epochSeconds - report.trainSeconds,
+    },
+  };
+}
+
+/**
+ * Trains one run at a time: fresh, resumed from its checkpoint, or fine-tuned from a saved model; between runs,
+ * calibrates. A run never waits for a calibration: it stops it, and the page asks again later.
+ */
 export class TrainingSession {
   private active: { runId: string; controller: AbortController } | null = null;
+  private calibrating: { controller: AbortController; done: Promise<unknown> } | null = null;
 
   constructor(
     private readonly datasets: Datasets,
@@ -71,7 +95,12 @@ export class TrainingSession {
     this.active = { runId, controller };
     let source: tf.LayersModel | undefined;
     try {
+      if (this.calibrating !== null) {
+        this.calibrating.controller.abort();
+        await this.calibrating.done.catch(() => {});
+      }
       const dataset = await this.datasets.datasetFor(run.datasetId);
+      const macs = macsPerExample(config, dataset);
       const store = await this.checkpoints();
       const resume = run.resume && (await checkpointToResume(store, runId, run.resume.epochsRecorded, emit));
       // A resumed fine-tuning run continues from its own checkpoint: only its freezing still applies.
@@ -93,7 +122,10 @@ export class TrainingSession {
         callbacks: {
           onWarmup: (seconds) => emit({ type: 'warmup', runId, seconds }),
           onBatchLoss: (sample) => emit({ type: 'batch', runId, sample }),
-          onEpoch: (report) => emit({ type: 'epoch', runId, report }),
+          onEpoch: (report) => {
+            emit({ type: 'epoch', runId, report });
+            emit(rateEvent(runId, config, dataset, macs, report));
+          },
           onEvaluation: (evaluation) => emit({ type: 'evaluation', runId, evaluation }),
         },
       });
@@ -101,6 +133,21 @@ export class TrainingSession {
     } finally {
       source?.dispose();
       this.active = null;
+    }
+  }
+
+  /** Times this backend on Fashion-MNIST (calibrate.ts) while no run trains. */
+  async calibrate(device: Device): Promise<Calibration> {
+    if (this.active !== null || this.calibrating !== null) throw new Error('The worker is busy; calibrate once it is idle.');
+    const controller = new AbortController();
+    const done = this.datasets
+      .datasetFor(undefined)
+      .then((data) => calibrate(CALIBRATED_NETWORK, PRICED_NETWORKS, { data, fence: device.fence, signal: controller.signal }));
+    this.calibrating = { controller, done };
+    try {
+      return await done;
+    } finally {
+      this.calibrating = null;
     }
   }
 
