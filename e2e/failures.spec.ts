@@ -46,6 +46,9 @@ test('soak: twenty short runs in one page leave the same tensors and device memo
   const app = new PlaygroundPage(page);
   await app.open({ bs: 8, lr: 0.05, epochs: 1, train: 16, test: 8, res: 16, width: 0.0625, seed: 4 });
   await app.expectWebGpuReady();
+  // The page calibrates this machine between runs until it has finished once; a calibration cut short at a
+  // different point each time would leave a different pool behind each run.
+  await expect(page.getByTestId('scale-estimates')).toBeVisible({ timeout: 240_000 });
   const memory = page.getByTestId('memory-after-run');
   const levels: string[] = [];
   for (let run = 1; run <= 20; run++) {

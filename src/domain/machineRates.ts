@@ -1,3 +1,9 @@
+/**
+ * Why a calibration ended unfinished: it gives way to anything else the page asks of the worker (a run, a prediction,
+ * a model to save), and the page asks again once the worker has been left alone for a while.
+ */
+export const CALIBRATION_GAVE_WAY = 'The calibration gave way to other work.';
+
 /** A training step's seconds at batch B on the measured network: fixedSeconds + secondsPerExample × B. */
 export interface StepCost {
   /** What a step costs whatever its batch: issuing its few hundred kernels. */

@@ -1,6 +1,6 @@
 import { type TrainConfig, inputChannels } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
-import type { Calibration, PricedNetwork, StepCost } from '../domain/machineRates';
+import { CALIBRATION_GAVE_WAY, type Calibration, type PricedNetwork, type StepCost } from '../domain/machineRates';
 import { buildRunNetwork } from '../model/googlenet';
 import { summarizeModel } from '../model/summary';
 import type { DeviceFence } from './engine';
@@ -16,7 +16,7 @@ const TIMED_STEPS = 2;
 export class CalibrationStopped extends Error {
   override name = 'CalibrationStopped';
   constructor() {
-    super('The calibration gave way to a run.');
+    super(CALIBRATION_GAVE_WAY);
   }
 }
 

@@ -40,19 +40,19 @@ export function RunEstimate({ calibration, backend, config, macsPerExample }: Ru
       return null;
     case 'measuring':
       return (
-        <p className="subtle" data-testid="calibrating">
+        <p className="subtle run-estimate" data-testid="calibrating">
           Measuring this machine ({BACKEND_LABELS[backend]}) to estimate run times…
         </p>
       );
     case 'failed':
       return (
-        <p className="subtle" data-testid="calibration-failed">
+        <p className="subtle run-estimate" data-testid="calibration-failed">
           No time estimates: measuring this machine failed ({calibration.message}).
         </p>
       );
     case 'ready':
       return (
-        <p className="subtle" data-testid="run-estimate">
+        <p className="subtle run-estimate" data-testid="run-estimate">
           On this machine ({BACKEND_LABELS[backend]}): the quick start <EstimateFigure estimate={priceQuickStart(calibration.calibration)} testId="quick-start-estimate" />
           {config !== null && macsPerExample !== null && (
             <>

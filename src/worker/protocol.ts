@@ -123,8 +123,8 @@ export type WorkerRequest =
   /** Decodes and stores an image folder or zip, streaming dataset-progress. */
   | { type: 'import-dataset'; name: string; source: ImportSource }
   /**
-   * Times a few steps of the calibrated network on Fashion-MNIST; refused while a run trains, and answered with an
-   * error (CalibrationStopped's) when a run starts meanwhile.
+   * Times a few steps of the calibrated network on Fashion-MNIST once no other request has used the device for a
+   * while; answered with CALIBRATION_GAVE_WAY's error when one arrives meanwhile (a run, a prediction, a saved model).
    */
   | { type: 'calibrate' };
 

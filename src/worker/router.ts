@@ -11,6 +11,13 @@ import { type WorkerStores, openOnce } from './handlers/stores';
 import { type FromWorker, type Reply, type ToWorker, type WorkerRequest, assertNever } from './protocol';
 import { summarizeNetwork } from './summarizeNetwork';
 
+/** How long the worker must be left alone before a calibration starts, and how often that is checked. */
+const CALIBRATION_QUIET_MS = 10_000;
+const QUIET_POLL_MS = 250;
+
+/** Requests answered in moments without the device's work: a calibration goes on beside them. */
+const LIGHT_REQUESTS: ReadonlySet<WorkerRequest['type']> = new Set(['stop', 'summarize']);
+
 /** What the worker is made of; the entry passes the browser's, a test its own. */
 export interface WorkerParts {
   stores: WorkerStores;
@@ -89,12 +96,31 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
     }
   }
 
+  // Requests that use the device: a calibration stops for any of them, and starts only once they have let the
+  // worker alone for a while, since a step it has begun (on a software adapter, seconds) cannot be cut short.
+  let othersInFlight = 0;
+  let lastOther = performance.now();
+  async function whenQuiet(): Promise<void> {
+    while (othersInFlight > 0 || performance.now() - lastOther < CALIBRATION_QUIET_MS) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+    }
+  }
   return async (message) => {
     const { id } = message;
+    const calibrating = message.type === 'calibrate';
+    const usesDevice = !calibrating && !LIGHT_REQUESTS.has(message.type);
+    if (usesDevice) othersInFlight++;
     try {
+      if (calibrating) await whenQuiet();
+      if (usesDevice) await session.stopCalibrating();
       post({ type: 'result', id, reply: await reply(message) });
     } catch (error) {
       post({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      if (usesDevice) {
+        othersInFlight--;
+        lastOther = performance.now();
+      }
     }
   };
 }

@@ -4,7 +4,7 @@ import type { ImportSource } from './importDataset';
 import { FASHION_MNIST_NAME, FASHION_MNIST_SHAPE } from '../data/fashionMnist';
 import type { TrainConfig } from '../config/trainConfig';
 import type { DownloadFile } from '../domain/file';
-import type { Calibration } from '../domain/machineRates';
+import { CALIBRATION_GAVE_WAY, type Calibration } from '../domain/machineRates';
 import { refineCalibration } from '../experiments/estimate';
 import { type Machine, type MachineRates, machineKey, readMachineRates, writeMachineRates } from '../experiments/machineRates';
 import type { Evaluation } from '../domain/training';
@@ -251,8 +251,9 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
       },
       (error) => {
         if (requests.closed) return;
-        // A run that started meanwhile stopped it: measure again once the run ends (and refines nothing before).
-        setMeasuring(activeRunRef.current === null ? { status: 'failed', message: errorMessage(error) } : { status: 'idle' });
+        // Other work stopped it: measure again (the worker waits until it is left alone; a run first ends).
+        const gaveWay = errorMessage(error) === CALIBRATION_GAVE_WAY || activeRunRef.current !== null;
+        setMeasuring(gaveWay ? { status: 'idle' } : { status: 'failed', message: errorMessage(error) });
       },
     );
   }, [needsCalibration, measuring.status, storeRates]);

@@ -95,10 +95,7 @@ export class TrainingSession {
     this.active = { runId, controller };
     let source: tf.LayersModel | undefined;
     try {
-      if (this.calibrating !== null) {
-        this.calibrating.controller.abort();
-        await this.calibrating.done.catch(() => {});
-      }
+      await this.stopCalibrating();
       const dataset = await this.datasets.datasetFor(run.datasetId);
       const macs = macsPerExample(config, dataset);
       const store = await this.checkpoints();
@@ -134,6 +131,13 @@ export class TrainingSession {
       source?.dispose();
       this.active = null;
     }
+  }
+
+  /** Stops a calibration in progress, if any, and waits until it has let go of the device. */
+  async stopCalibrating(): Promise<void> {
+    if (this.calibrating === null) return;
+    this.calibrating.controller.abort();
+    await this.calibrating.done.catch(() => {});
   }
 
   /** Times this backend on Fashion-MNIST (calibrate.ts) while no run trains. */
