@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Calibration } from '../domain/machineRates';
-import { MACHINE_RATES_KEY, type MachineRates, machineKey, parseMachineRates, readMachineRates, writeMachineRates } from './machineRates';
+import { MACHINE_RATES_KEY, type MachineRates, machineKey, pageStorage, parseMachineRates, readMachineRates, writeMachineRates } from './machineRates';
 
 const CALIBRATION: Calibration = {
   macsPerExample: 1e6,
@@ -46,4 +46,18 @@ it('leaves out what is malformed, and reads nothing from broken or missing stora
   const full = { getItem: () => null, setItem: () => { throw new Error('quota'); } };
   expect(writeMachineRates(full, WASM)).toEqual({ [machineKey(WASM)]: WASM });
   expect(MACHINE_RATES_KEY).toMatch(/machine-rates/);
+});
+
+it('keeps the estimates for the page\'s life where the browser refuses localStorage altogether', () => {
+  const blocked = Object.defineProperty({}, 'localStorage', {
+    get: () => {
+      throw new DOMException('Access is denied for this document.', 'SecurityError');
+    },
+  }) as { readonly localStorage: Storage };
+  const storage = pageStorage(blocked);
+  expect(storage).toBeNull();
+  expect(readMachineRates(storage)).toEqual({});
+  expect(writeMachineRates(storage, WASM)).toEqual({ [machineKey(WASM)]: WASM });
+  const available = new MemoryStorage();
+  expect(pageStorage({ localStorage: available as unknown as Storage })).toBe(available);
 });

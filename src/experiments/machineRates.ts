@@ -58,8 +58,23 @@ export function parseMachineRates(text: string | null): Record<string, MachineRa
   return Object.fromEntries(Object.entries(parsed).filter(([key, entry]) => isMachineRates(entry) && machineKey(entry) === key));
 }
 
+type RatesStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+/**
+ * The page's localStorage, or null where there is none to use: Chromium throws a SecurityError from the
+ * `localStorage` getter itself when the user blocks site data, before any call could be guarded.
+ */
+export function pageStorage(scope: { readonly localStorage: Storage } = globalThis as unknown as Window): RatesStorage | null {
+  try {
+    return scope.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The stored calibrations of this browser; none where storage is unavailable. */
-export function readMachineRates(storage: Pick<Storage, 'getItem'>): Record<string, MachineRates> {
+export function readMachineRates(storage: Pick<Storage, 'getItem'> | null): Record<string, MachineRates> {
+  if (storage === null) return {};
   try {
     return parseMachineRates(storage.getItem(MACHINE_RATES_KEY));
   } catch {
@@ -68,8 +83,9 @@ export function readMachineRates(storage: Pick<Storage, 'getItem'>): Record<stri
 }
 
 /** Stores one machine's calibration beside the others; a full or refused storage only loses the cache. */
-export function writeMachineRates(storage: Pick<Storage, 'getItem' | 'setItem'>, rates: MachineRates): Record<string, MachineRates> {
+export function writeMachineRates(storage: RatesStorage | null, rates: MachineRates): Record<string, MachineRates> {
   const all = { ...readMachineRates(storage), [machineKey(rates)]: rates };
+  if (storage === null) return all;
   try {
     storage.setItem(MACHINE_RATES_KEY, JSON.stringify(all));
   } catch {

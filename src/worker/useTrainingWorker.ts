@@ -6,7 +6,7 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { DownloadFile } from '../domain/file';
 import { CALIBRATION_GAVE_WAY, type Calibration } from '../domain/machineRates';
 import { refineCalibration } from '../experiments/estimate';
-import { type Machine, type MachineRates, machineKey, readMachineRates, writeMachineRates } from '../experiments/machineRates';
+import { type Machine, type MachineRates, machineKey, pageStorage, readMachineRates, writeMachineRates } from '../experiments/machineRates';
 import type { Evaluation } from '../domain/training';
 import type { RunStart } from '../experiments/runQueue';
 import {
@@ -153,7 +153,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
   const [memoryAfterRun, setMemoryAfterRun] = useState<MemoryUse | null>(null);
   const [summary, setSummary] = useState<SummaryState>({ status: 'none' });
   const [datasetImport, setDatasetImport] = useState<DatasetImportState>({ status: 'idle' });
-  const [machineRates, setMachineRates] = useState(() => readMachineRates(localStorage));
+  const [machineRates, setMachineRates] = useState(() => readMachineRates(pageStorage()));
   /** This worker's calibration request: none yet, in flight, or failed for a reason a retry would not change. */
   const [measuring, setMeasuring] = useState<{ status: 'idle' | 'measuring' } | { status: 'failed'; message: string }>({ status: 'idle' });
   const requestsRef = useRef<WorkerRequests | null>(null);
@@ -166,7 +166,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
     setActiveRunId(null);
   }, []);
   const replaceWorker = useCallback(() => setGeneration((g) => g + 1), []);
-  const storeRates = useCallback((rates: MachineRates) => setMachineRates(writeMachineRates(localStorage, rates)), []);
+  const storeRates = useCallback((rates: MachineRates) => setMachineRates(writeMachineRates(pageStorage(), rates)), []);
 
   useEffect(() => {
     const worker = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
@@ -199,7 +199,7 @@ export function useTrainingWorker(dispatch: Dispatch<RunAction>, initialBackend:
             break;
           case 'rates': {
             const state = backendRef.current;
-            const stored = state.status === 'ready' ? readMachineRates(localStorage)[machineKey(machineOf(state))] : undefined;
+            const stored = state.status === 'ready' ? readMachineRates(pageStorage())[machineKey(machineOf(state))] : undefined;
             if (stored) storeRates({ ...stored, calibration: refineCalibration(stored.calibration, change.sample) });
             break;
           }
