@@ -3,7 +3,7 @@ import type { ImageDataset } from '../data/dataset';
 import { CALIBRATION_GAVE_WAY, type Calibration, type PricedNetwork, type StepCost } from '../domain/machineRates';
 import { buildRunNetwork } from '../model/googlenet';
 import { summarizeModel } from '../model/summary';
-import type { DeviceFence } from './engine';
+import { type DeviceFence, yieldToEventLoop } from './engine';
 import { TrainingSession } from './session';
 
 /** Two batch sizes give the step's fixed and per-image costs; the presets' batches (8 … 1,000) are priced from them. */
@@ -56,7 +56,10 @@ async function stepSeconds(config: TrainConfig, { data, fence, signal }: Measuri
   const session = new TrainingSession(config, data);
   try {
     const batch = Int32Array.from({ length: config.batchSize }, (_, i) => i);
-    const step = () => {
+    // On wasm and cpu the fence resolves at once and the kernels run synchronously: without a task between steps
+    // the worker would not read the message that asks it to give way until the whole calibration had run.
+    const step = async () => {
+      await yieldToEventLoop();
       if (signal.aborted) throw new CalibrationStopped();
       return timed(fence, () => session.trainStep(batch).dispose());
     };
@@ -86,8 +89,13 @@ async function forwardCost(config: TrainConfig, { data, fence, signal }: Measuri
       predictions.dispose();
       return { statistics, test: (performance.now() - start) / 1000 };
     };
+    const givingWay = async () => {
+      await yieldToEventLoop();
+      if (signal.aborted) throw new CalibrationStopped();
+    };
+    await givingWay();
     await passes();
-    if (signal.aborted) throw new CalibrationStopped();
+    await givingWay();
     const { statistics, test } = await passes();
     return fitStepCost([session.testSet.count, test], [session.trainSet.count, statistics]);
   } finally {

@@ -88,7 +88,7 @@ function checkBufferLimit(session: TrainingSession, maxBufferBytes: number): voi
  * A task queued behind pending messages rather than a microtask: lets a worker see "stop" between batches
  * even on a backend whose kernels run synchronously. MessageChannel avoids setTimeout's 4 ms clamp.
  */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {

@@ -3,6 +3,7 @@ import { unzipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { type TrainConfig, networkShape } from '../config/trainConfig';
+import { CALIBRATION_GAVE_WAY } from '../domain/machineRates';
 import { TINY_RUN } from '../train/tinyRun';
 import type { ByteSource } from '../data/fashionMnist';
 import { parseIdx } from '../data/idx';
@@ -51,8 +52,8 @@ function testWorker(overrides: Partial<WorkerParts> = {}) {
   return { answer, ask, value, events, posted, stores };
 }
 
-async function readyWorker() {
-  const worker = testWorker();
+async function readyWorker(overrides: Partial<WorkerParts> = {}) {
+  const worker = testWorker(overrides);
   await worker.value({ type: 'init', backend: 'cpu' });
   await worker.value({ type: 'load-data', dataBaseUrl: 'unused' });
   return worker;
@@ -183,6 +184,30 @@ describe('the worker router', () => {
     expect(tuned.transferCheck!.frozenMaxChange).toBe(0);
     expect(tuned.transferCheck!.trainedMaxChange).toBeGreaterThan(0);
   });
+
+  it('a calibration waits until the worker is left alone, goes on beside light requests, and gives way to a run', async () => {
+    const quietMs = 400;
+    const worker = await readyWorker({ calibrationQuietMs: quietMs });
+    const { answer, value, posted } = worker;
+    const answerOf = (id: number) => posted.find((m) => (m.type === 'result' || m.type === 'error') && m.id === id);
+    const calibrating = answer({ id: 200, type: 'calibrate' });
+    // Sent before the quiet period is over: the calibration has not begun, so this run does not stop it.
+    const first = await value({ type: 'start', runId: 'first', config: { ...TINY, epochs: 1 } });
+    expect(first.outcome).toBe('completed');
+    expect(answerOf(200)).toBeUndefined();
+    // Past the quiet period the calibration is stepping; a summary is answered beside it.
+    await new Promise((resolve) => setTimeout(resolve, quietMs + 1_000));
+    expect((await value({ type: 'summarize', config: networkShape(TINY) })).totalParams).toBeGreaterThan(0);
+    expect(answerOf(200)).toBeUndefined();
+    const second = answer({ id: 201, type: 'start', runId: 'second', config: { ...TINY, epochs: 1 } });
+    await calibrating;
+    expect(answerOf(200)).toMatchObject({ type: 'error', message: CALIBRATION_GAVE_WAY });
+    await second;
+    expect(answerOf(201)).toMatchObject({ type: 'result', reply: { type: 'start', value: { outcome: 'completed' } } });
+    // The calibration let go of the device before the run's first step.
+    const firstEventOfSecond = posted.findIndex((m) => m.type !== 'result' && m.type !== 'error' && 'runId' in m && m.runId === 'second');
+    expect(posted.indexOf(answerOf(200)!)).toBeLessThan(firstEventOfSecond);
+  }, 120_000);
 
   it('trains on an imported dataset read back from IndexedDB, and predicts with its classes', async () => {
     const worker = await readyWorker();

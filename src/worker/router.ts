@@ -12,7 +12,7 @@ import { type FromWorker, type Reply, type ToWorker, type WorkerRequest, assertN
 import { summarizeNetwork } from './summarizeNetwork';
 
 /** How long the worker must be left alone before a calibration starts, and how often that is checked. */
-const CALIBRATION_QUIET_MS = 10_000;
+export const CALIBRATION_QUIET_MS = 10_000;
 const QUIET_POLL_MS = 250;
 
 /** Requests answered in moments without the device's work: a calibration goes on beside them. */
@@ -25,6 +25,8 @@ export interface WorkerParts {
   /** Where Fashion-MNIST's files are read from. */
   dataSource(dataBaseUrl: string): ByteSource;
   decode: ImageDecoder;
+  /** CALIBRATION_QUIET_MS unless a test needs a shorter wait. */
+  calibrationQuietMs?: number;
 }
 
 /**
@@ -98,10 +100,11 @@ export function createRouter(post: (message: FromWorker) => void, parts: WorkerP
 
   // Requests that use the device: a calibration stops for any of them, and starts only once they have let the
   // worker alone for a while, since a step it has begun (on a software adapter, seconds) cannot be cut short.
+  const quietMs = parts.calibrationQuietMs ?? CALIBRATION_QUIET_MS;
   let othersInFlight = 0;
   let lastOther = performance.now();
   async function whenQuiet(): Promise<void> {
-    while (othersInFlight > 0 || performance.now() - lastOther < CALIBRATION_QUIET_MS) {
+    while (othersInFlight > 0 || performance.now() - lastOther < quietMs) {
       await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
     }
   }
