@@ -44,6 +44,16 @@ interface Measuring {
   signal: AbortSignal;
 }
 
+/**
+ * Between two pieces of measuring work: on wasm and cpu the fence resolves at once and the kernels run synchronously,
+ * so without a task here the worker would not read the message that asks it to give way until the whole calibration
+ * had run.
+ */
+async function giveWayIfAsked(signal: AbortSignal): Promise<void> {
+  await yieldToEventLoop();
+  if (signal.aborted) throw new CalibrationStopped();
+}
+
 async function timed(fence: DeviceFence, work: () => void): Promise<number> {
   const start = performance.now();
   work();
@@ -56,11 +66,8 @@ async function stepSeconds(config: TrainConfig, { data, fence, signal }: Measuri
   const session = new TrainingSession(config, data);
   try {
     const batch = Int32Array.from({ length: config.batchSize }, (_, i) => i);
-    // On wasm and cpu the fence resolves at once and the kernels run synchronously: without a task between steps
-    // the worker would not read the message that asks it to give way until the whole calibration had run.
     const step = async () => {
-      await yieldToEventLoop();
-      if (signal.aborted) throw new CalibrationStopped();
+      await giveWayIfAsked(signal);
       return timed(fence, () => session.trainStep(batch).dispose());
     };
     const first = await step();
@@ -89,13 +96,9 @@ async function forwardCost(config: TrainConfig, { data, fence, signal }: Measuri
       predictions.dispose();
       return { statistics, test: (performance.now() - start) / 1000 };
     };
-    const givingWay = async () => {
-      await yieldToEventLoop();
-      if (signal.aborted) throw new CalibrationStopped();
-    };
-    await givingWay();
+    await giveWayIfAsked(signal);
     await passes();
-    await givingWay();
+    await giveWayIfAsked(signal);
     const { statistics, test } = await passes();
     return fitStepCost([session.testSet.count, test], [session.trainSet.count, statistics]);
   } finally {

@@ -12,7 +12,7 @@ import { type FromWorker, type Reply, type ToWorker, type WorkerRequest, assertN
 import { summarizeNetwork } from './summarizeNetwork';
 
 /** How long the worker must be left alone before a calibration starts, and how often that is checked. */
-export const CALIBRATION_QUIET_MS = 10_000;
+const CALIBRATION_QUIET_MS = 10_000;
 const QUIET_POLL_MS = 250;
 
 /** Requests answered in moments without the device's work: a calibration goes on beside them. */
