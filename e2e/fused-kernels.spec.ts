@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import type { FusedKernelCheck } from './fusedKernelsWorker';
 import { checksInWorker } from './workerChecks';
 
-/** SGD and the ReLU gradient compute exactly what the ops do; batch norm sums in another order. */
-const TOLERANCE: Record<string, number> = { SGD: 1e-6, ReLU: 1e-6, batch: 1e-5 };
+/** SGD and the ReLU gradient compute exactly what the ops do; batch norm and the global pool sum in another order. */
+const TOLERANCE: Record<string, number> = { SGD: 1e-6, ReLU: 1e-6, batch: 1e-5, global: 1e-6 };
 
 test('our WebGPU kernels equal the ops they replace, and WebGPU training steps equal the cpu backend’s', async () => {
   test.setTimeout(6 * 60_000);
@@ -17,6 +17,9 @@ test('our WebGPU kernels equal the ops they replace, and WebGPU training steps e
     'batch norm, rows in chunks',
     'batch norm + ReLU, rows in chunks',
     'batch norm running averages, in place',
+    'global average pool, 1×1 cells',
+    'global average pool, 3×3 cells, kept dimensions',
+    'global average pool, over the batch as well, left to tfjs',
     'plain SGD',
     'batch norm, momentum and weight decay',
   ]);

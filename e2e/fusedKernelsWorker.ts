@@ -10,8 +10,8 @@ import { webGpuPolicyFor } from '../src/worker/backend';
 import { serveChecks } from './checkWorker';
 
 /**
- * Runs in a worker for e2e/fused-kernels.spec.ts: our WebGPU kernels (train/webgpuUpdate.ts, webgpuBatchNorm.ts and
- * the ReLU gradient) against the tfjs ops they replace, on WebGPU, and whole training steps on WebGPU against the
+ * Runs in a worker for e2e/fused-kernels.spec.ts: our WebGPU kernels (train/webgpuUpdate.ts, webgpuBatchNorm.ts,
+ * webgpuGlobalPool.ts and the ReLU gradient) against the tfjs ops they replace, on WebGPU, and whole training steps on WebGPU against the
  * same steps on tfjs's cpu backend.
  */
 
@@ -130,6 +130,32 @@ async function checkBatchNorm(adapterPolicy: WebGpuPolicy, post: (check: FusedKe
   post({ type: 'kernel', name: 'batch norm running averages, in place', error, leakedTensors: tf.memory().numTensors - before });
 }
 
+/**
+ * The global average pool's shader against tfjs's Mean: 1×1 cells (the Classroom network's), 3×3 (d2l's), kept
+ * dimensions, and a mean the shader leaves to tfjs (over the batch too), which must still be tfjs's.
+ */
+async function checkGlobalPool(adapterPolicy: WebGpuPolicy, post: (check: FusedKernelCheck) => void): Promise<void> {
+  const cases: [string, number[], number[], boolean][] = [
+    ['1×1 cells', [6, 1, 1, 20], [1, 2], false],
+    ['3×3 cells, kept dimensions', [4, 3, 3, 12], [2, 1], true],
+    ['over the batch as well, left to tfjs', [4, 3, 3, 12], [0, 1, 2], false],
+  ];
+  for (const [i, [name, shape, axes, keepDims]] of cases.entries()) {
+    const x = randomTensor(shape, 51 + i, 1.5, 0.2);
+    install('webgpu', { ...adapterPolicy, globalPool: 'tfjs', replay: false });
+    const expected = tf.mean(x, axes, keepDims);
+    install('webgpu', { ...adapterPolicy, globalPool: 'shader', replay: false });
+    tf.dispose(tf.fill([expected.size], NaN));
+    const before = tf.memory().numTensors;
+    const mean = tf.mean(x, axes, keepDims);
+    const error = mean.shape.join() === expected.shape.join() ? worstError(await read([mean]), await read([expected])) : Infinity;
+    mean.dispose();
+    post({ type: 'kernel', name: `global average pool, ${name}`, error, leakedTensors: tf.memory().numTensors - before });
+    tf.dispose([x, expected]);
+  }
+  install('webgpu', adapterPolicy);
+}
+
 /** The Classroom network (32×32, width ¼) at batch 8, with and without batch norm. */
 const STEP: TrainConfig = { ...DEFAULT_CONFIG, resolution: 32, width: 0.25, batchSize: 8, learningRate: 0.1, trainSubset: 8, testSubset: 8 };
 
@@ -163,5 +189,6 @@ serveChecks<FusedKernelCheck, unknown>(async (_, adapter, post) => {
   await checkUpdate(0.9, post);
   await checkReluGradient(post);
   await checkBatchNorm(adapterPolicy, post);
+  await checkGlobalPool(adapterPolicy, post);
   await checkSteps(adapterPolicy, post);
 });

@@ -68,7 +68,7 @@ function forcing(kernel: TunedKernel, strategy: string): ConvPolicy {
 }
 
 function useConvPolicy(policy: ConvPolicy): void {
-  install('webgpu', { ...policy, batchNorm: 'ops', update: 'ops', replay: false });
+  install('webgpu', { ...policy, batchNorm: 'ops', update: 'ops', globalPool: 'tfjs', replay: false });
 }
 
 /** Each tuned kernel's call as a layer makes it: FusedConv2D with bias and ReLU as a layer without batch norm does. */

@@ -142,7 +142,7 @@ function printEpochRow(row: EpochRow): void {
   console.log(
     `${row.runtime} · ${row.backend} (${row.adapter}) · ${row.label} ${row.resolution}px w${row.width}, batch ${row.batch}` +
       `${row.bnStats === null ? '' : `, BN statistics ${row.bnStats === 'recompute' ? 'recomputed' : 'running'}`}, ` +
-      `${row.trainImages} / ${row.testImages} images: steps alone ${row.examplesPerSecond.toFixed(1)} ex/s (${row.stepsSeconds.toFixed(2)} s); ` +
+      `${row.trainImages} / ${row.testImages} images: steps alone ${row.examplesPerSecond.toFixed(1)} ex/s (${row.stepsSecondsBefore.toFixed(2)} s before the loop, ${row.stepsSecondsAfter.toFixed(2)} s after); ` +
       `whole epoch ${row.epochExamplesPerSecond.toFixed(1)} ex/s (${row.epochSeconds.toFixed(2)} s, ` +
       `${(100 * row.epochExamplesPerSecond / row.examplesPerSecond).toFixed(0)} %; in the loop: steps ${row.loopStepsSeconds.toFixed(2)} s, ` +
       `then ${row.endOfEpochSeconds.toFixed(2)} s of statistics, test pass and read; ${row.readsPerEpoch} reads); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,

@@ -11,19 +11,23 @@ import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from 
 /**
  * `npm run bench -- --loop`: one epoch of a case's settings (its training and test subsets, e.g. the Classroom
  * preset's 1,500 / 500 images) through the app's runTraining — its steps, the test pass with the confusion matrix
- * and the misclassified gallery, the checkpoint — beside the same epoch's steps alone. The two rates say what an
- * epoch costs beyond its training steps.
+ * and the misclassified gallery, the checkpoint — beside the same epoch's steps alone, timed before and after the
+ * loop (a software adapter's speed drifts by a tenth from one minute to the next, so one side alone can flatter or
+ * wrong the loop). The two rates say what an epoch costs beyond its training steps.
  */
 export interface EpochRow extends StepSubject {
   /** With batch norm: whether the epoch recomputed the statistics before its test pass (the Classroom preset does). */
   bnStats: TrainConfig['bnStats'] | null;
   trainImages: number;
   testImages: number;
-  /** The epoch's steps alone, back to back, each fenced as the loop fences it. */
+  /** The epoch's steps alone, back to back, each fenced as the loop fences it: the mean of the two timings. */
   examplesPerSecond: number;
   /** The whole epoch in runTraining: from the previous epoch's report to this one's, checkpoint and test pass included. */
   epochExamplesPerSecond: number;
   stepsSeconds: number;
+  /** The bare steps timed before the loop and after it. */
+  stepsSecondsBefore: number;
+  stepsSecondsAfter: number;
   epochSeconds: number;
   /** What the whole epoch spent outside the bare steps' time. */
   outsideStepsSeconds: number;
@@ -75,7 +79,7 @@ export function epochCases(benchCase: BenchCase): BenchCase[] {
 export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, probes: BenchProbes): Promise<EpochRow> {
   const { config } = benchCase;
   const tensorsBefore = tf.memory().numTensors;
-  const bare = await bareEpochSeconds(benchCase, data, probes);
+  const bareBefore = await bareEpochSeconds(benchCase, data, probes);
   const reports: number[] = [];
   let reads = 0;
   let secondEpochReads = 0;
@@ -120,6 +124,8 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
     }),
   );
   if (reports.length !== 2 || saved.length !== 2 || second === null) throw new Error('the loop did not report and save both epochs');
+  const bareAfter = await bareEpochSeconds(benchCase, data, probes);
+  const stepsSeconds = (bareBefore.seconds + bareAfter.seconds) / 2;
   const { trainSeconds, epochSeconds: reportedSeconds } = second as EpochReport;
   const epochSeconds = (reports[1]! - reports[0]!) / 1000;
   return {
@@ -127,11 +133,13 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
     bnStats: config.batchNorm ? config.bnStats : null,
     trainImages: examples,
     testImages: Math.min(config.testSubset, data.test.count),
-    examplesPerSecond: bare.images / bare.seconds,
+    examplesPerSecond: bareBefore.images / stepsSeconds,
     epochExamplesPerSecond: examples / epochSeconds,
-    stepsSeconds: bare.seconds,
+    stepsSeconds,
+    stepsSecondsBefore: bareBefore.seconds,
+    stepsSecondsAfter: bareAfter.seconds,
     epochSeconds,
-    outsideStepsSeconds: epochSeconds - bare.seconds,
+    outsideStepsSeconds: epochSeconds - stepsSeconds,
     loopStepsSeconds: trainSeconds,
     endOfEpochSeconds: reportedSeconds - trainSeconds,
     readsPerEpoch: secondEpochReads,

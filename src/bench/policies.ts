@@ -6,7 +6,7 @@ import { webGpuPolicyFor } from '../worker/backend';
 /**
  * The WebGPU kernel policies the benchmark compares, by name, each adding to the one before:
  * - tfjs: tfjs's own kernels everywhere, batch norm and SGD as its ops (the step tfjs alone would run);
- * - shaders: our batch-norm and SGD shaders, tfjs's convolutions;
+ * - shaders: our batch-norm, SGD and global-pool shaders, tfjs's convolutions;
  * - tables: and the convolutions by this adapter's tuned tables (or, on an untuned GPU, the defaults);
  * - app: and the step recorded once and replayed: what the app runs.
  */
@@ -22,7 +22,7 @@ export function webGpuPolicyNamed(name: BenchPolicy, adapter: AdapterDescription
     case 'tfjs':
       return TFJS_WEBGPU_POLICY;
     case 'shaders':
-      return { ...TFJS_WEBGPU_POLICY, batchNorm: 'shaders', update: 'shaders' };
+      return { ...TFJS_WEBGPU_POLICY, batchNorm: 'shaders', update: 'shaders', globalPool: 'shader' };
     case 'tables':
       return { ...webGpuPolicyFor(adapter, tables), replay: false };
     case 'app':

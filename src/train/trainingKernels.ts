@@ -9,6 +9,7 @@ import { wasmTrainingKernels } from './wasmKernels';
 import { webgpuBatchNormForward, webgpuBatchNormGradient, webgpuRunningAverages } from './webgpuBatchNorm';
 import { FORWARD_KERNELS, webgpuForwardConv } from './webgpuForwardConv';
 import { webgpuInputGradient } from './webgpuInputGradient';
+import { webgpuGlobalAveragePool } from './webgpuGlobalPool';
 import { webgpuReluGradient } from './webgpuKernels';
 import { replaySteps } from './webgpuStepReplay';
 import { webgpuSgdUpdate } from './webgpuUpdate';
@@ -22,18 +23,19 @@ import { webgpuWeightGradient } from './webgpuWeightGradient';
  */
 
 /**
- * On WebGPU: the convolutions' strategies per layer, whether batch norm and SGD run our shaders or tfjs's ops, and
- * whether a session records its first full step and replays it (webgpuStepReplay.ts; it needs both shaders, which
- * update in place).
+ * On WebGPU: the convolutions' strategies per layer, whether batch norm and SGD run our shaders or tfjs's ops, whether
+ * the global average pool runs our shader or tfjs's Mean, and whether a session records its first full step and
+ * replays it (webgpuStepReplay.ts; it needs the batch-norm and SGD shaders, which update in place).
  */
 export interface WebGpuPolicy extends ConvPolicy {
   batchNorm: 'shaders' | 'ops';
   update: 'shaders' | 'ops';
+  globalPool: 'shader' | 'tfjs';
   replay: boolean;
 }
 
 /** tfjs's kernels everywhere, batch norm and SGD as ops: the step as tfjs alone would run it. */
-export const TFJS_WEBGPU_POLICY: WebGpuPolicy = { ...BUILTIN_CONV_POLICY, batchNorm: 'ops', update: 'ops', replay: false };
+export const TFJS_WEBGPU_POLICY: WebGpuPolicy = { ...BUILTIN_CONV_POLICY, batchNorm: 'ops', update: 'ops', globalPool: 'tfjs', replay: false };
 
 export interface KernelRow {
   backend: 'cpu' | 'wasm' | 'webgpu' | 'every backend';
@@ -130,6 +132,13 @@ const TABLE: readonly KernelDefinition[] = [
     make: shadersUnless('update', webgpuSgdUpdate),
   },
   { backend: 'webgpu', kernel: RELU_GRADIENT, implementation: 'one shader: dy where y > 0', replaces: 'step and multiply', make: () => webgpuReluGradient },
+  {
+    backend: 'webgpu',
+    kernel: 'Mean',
+    implementation: 'the global average pool (NHWC over height and width, ≤ 256 cells): one thread per output',
+    replaces: "tfjs's transpose, then a 64-thread workgroup per output (other means still go to it)",
+    make: (policy) => (policy.globalPool === 'shader' ? webgpuGlobalAveragePool() : null),
+  },
   {
     backend: 'every backend',
     kernel: 'gradient of Relu',

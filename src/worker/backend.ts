@@ -118,11 +118,12 @@ async function describeWasm(): Promise<AdapterDescription> {
   };
 }
 
-/** Our shaders for batch norm and SGD, and the convolutions' strategies tuned for this adapter (convTables.json). */
+/** Our shaders for batch norm, SGD and the global pool, and the convolutions' strategies tuned for this adapter (convTables.json). */
 export const webGpuPolicyFor = (adapter: AdapterDescription, tables?: readonly AdapterTables[]): WebGpuPolicy => ({
   ...convPolicyFor(adapter, tables),
   batchNorm: 'shaders',
   update: 'shaders',
+  globalPool: 'shader',
   replay: true,
 });
 
