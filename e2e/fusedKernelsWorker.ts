@@ -11,8 +11,8 @@ import { serveChecks } from './checkWorker';
 
 /**
  * Runs in a worker for e2e/fused-kernels.spec.ts: our WebGPU kernels (train/webgpuUpdate.ts, webgpuBatchNorm.ts,
- * webgpuGlobalPool.ts and the ReLU gradient) against the tfjs ops they replace, on WebGPU, and whole training steps on WebGPU against the
- * same steps on tfjs's cpu backend.
+ * webgpuGlobalPool.ts and the ReLU gradient) against the tfjs ops they replace, on WebGPU, and whole training steps
+ * on WebGPU against the same steps on tfjs's cpu backend.
  */
 
 export type FusedKernelCheck =

@@ -8,14 +8,14 @@ import { PerElementProgram, WEBGPU } from './webgpuKernels';
  * few cells. tfjs's Mean first transposes the channels before the cells, then gives every output a workgroup of 64
  * threads that share its sum through workgroup memory with a barrier per halving: a whole workgroup for one to a
  * few dozen cells. On SwiftShader, which runs workgroups on the CPU, that made the Classroom network's pool (1×1
- * cells, 32 × 256 outputs) 150 ms of a 2-second step and 2.3 s of each 500-image test pass; this form takes a
- * millisecond. Other means (a loss over the batch, batch norm's op-by-op moments) keep tfjs's parallel reduction.
+ * cells, 32 × 256 outputs) 137 ms of a 2-second step and 2.3 s of each 500-image test pass; this form takes 3 and
+ * 7 ms. Other means (a loss over the batch, batch norm's op-by-op moments) keep tfjs's parallel reduction.
  */
 
 const KERNEL = 'Mean';
 
 /** Beyond this many cells per output a serial sum would leave a real GPU idle; tfjs's reduction takes over. */
-export const MAX_POOLED_CELLS = 256;
+const MAX_POOLED_CELLS = 256;
 
 class GlobalAveragePoolProgram extends PerElementProgram {
   readonly variableNames = ['x'];
@@ -49,9 +49,9 @@ class GlobalAveragePoolProgram extends PerElementProgram {
 }
 
 /** Whether a Mean call is a global average pool this shader takes: rank 4, over axes 1 and 2 only, few cells. */
-export function isGlobalAveragePool(shape: readonly number[], axis: number | number[]): boolean {
+function isGlobalAveragePool(shape: readonly number[], axis: number | number[]): boolean {
   if (shape.length !== 4) return false;
-  const axes = [...tf.util.parseAxisParam(axis, [...shape])].sort();
+  const axes = tf.util.parseAxisParam(axis, [...shape]).sort((a, b) => a - b);
   return axes.length === 2 && axes[0] === 1 && axes[1] === 2 && shape[1]! * shape[2]! <= MAX_POOLED_CELLS;
 }
 
