@@ -145,7 +145,8 @@ function printEpochRow(row: EpochRow): void {
       `${row.trainImages} / ${row.testImages} images: steps alone ${row.examplesPerSecond.toFixed(1)} ex/s (${row.stepsSecondsBefore.toFixed(2)} s before the loop, ${row.stepsSecondsAfter.toFixed(2)} s after); ` +
       `whole epoch ${row.epochExamplesPerSecond.toFixed(1)} ex/s (${row.epochSeconds.toFixed(2)} s, ` +
       `${(100 * row.epochExamplesPerSecond / row.examplesPerSecond).toFixed(0)} %; in the loop: steps ${row.loopStepsSeconds.toFixed(2)} s, ` +
-      `then ${row.endOfEpochSeconds.toFixed(2)} s of statistics, test pass and read; ${row.readsPerEpoch} reads); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,
+      `then ${row.endOfEpochSeconds.toFixed(2)} s of statistics, test pass and read; ${row.readsPerEpoch} reads; ` +
+      `${(100 * row.arithmeticShare).toFixed(0)} % on an adapter bound by arithmetic alone); tensors ${row.tensorsBefore}→${row.tensorsAfter}`,
   );
 }
 

@@ -4,6 +4,8 @@ import type { ImageDataset } from '../data/dataset';
 import { STUDY_SCALES } from '../experiments/presets';
 import { epochOrder } from '../data/random';
 import type { Checkpoint, EpochReport } from '../domain/training';
+import { buildRunNetwork } from '../model/googlenet';
+import { type ModelSummary, summarizeModel } from '../model/summary';
 import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { TrainingSession } from '../train/session';
 import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from './benchmark';
@@ -36,8 +38,37 @@ export interface EpochRow extends StepSubject {
   endOfEpochSeconds: number;
   /** GPU→CPU reads in that epoch (on WebGPU: every read is a round trip). */
   readsPerEpoch: number;
+  /** The steps' share of the whole epoch on an adapter whose time is its multiply-accumulates (epochArithmeticShare). */
+  arithmeticShare: number;
   tensorsBefore: number;
   tensorsAfter: number;
+}
+
+/**
+ * The bare steps' time over the whole epoch's on an adapter whose time is proportional to its multiply-accumulates,
+ * whatever it spends per dispatch: the ratio a software adapter such as SwiftShader is bound by. A step runs each
+ * image forward and back — the weight gradient of every layer, the input gradient of every layer but the first (the
+ * images need none); the end of the epoch runs one forward pass per test image, and with the statistics recomputed
+ * one more per training image (the whole network in training mode, as session.recomputeBatchNormStatistics does).
+ */
+export function epochArithmeticShare(
+  { layers, totalMacs }: Pick<ModelSummary, 'layers' | 'totalMacs'>,
+  epoch: { trainImages: number; testImages: number; recomputed: boolean },
+): number {
+  const firstLayerMacs = layers.find((layer) => layer.macs > 0)?.macs ?? 0;
+  const steps = epoch.trainImages * (3 * totalMacs - firstLayerMacs);
+  const endOfEpoch = (epoch.testImages + (epoch.recomputed ? epoch.trainImages : 0)) * totalMacs;
+  return steps / (steps + endOfEpoch);
+}
+
+function arithmeticShareOf(config: TrainConfig, data: ImageDataset, trainImages: number, testImages: number): number {
+  const model = buildRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
+  try {
+    const recomputed = config.batchNorm && config.bnStats === 'recompute';
+    return epochArithmeticShare(summarizeModel(model), { trainImages, testImages, recomputed });
+  } finally {
+    model.dispose();
+  }
 }
 
 /** The epoch's steps alone, in the order runTraining would take them, after a warm-up step. */
@@ -128,11 +159,12 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
   const stepsSeconds = (bareBefore.seconds + bareAfter.seconds) / 2;
   const { trainSeconds, epochSeconds: reportedSeconds } = second as EpochReport;
   const epochSeconds = (reports[1]! - reports[0]!) / 1000;
+  const testImages = Math.min(config.testSubset, data.test.count);
   return {
     ...stepSubject(probes, benchCase),
     bnStats: config.batchNorm ? config.bnStats : null,
     trainImages: examples,
-    testImages: Math.min(config.testSubset, data.test.count),
+    testImages,
     examplesPerSecond: bareBefore.images / stepsSeconds,
     epochExamplesPerSecond: examples / epochSeconds,
     stepsSeconds,
@@ -143,6 +175,7 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
     loopStepsSeconds: trainSeconds,
     endOfEpochSeconds: reportedSeconds - trainSeconds,
     readsPerEpoch: secondEpochReads,
+    arithmeticShare: arithmeticShareOf(config, data, examples, testImages),
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
   };
