@@ -3,8 +3,8 @@ import type { TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { seededRandom, shuffledIndices } from '../data/random';
 import type { AdapterDescription } from '../domain/backend';
-import { buildRunNetwork } from '../model/googlenet';
-import { TRAINING_FLOPS_PER_MAC, summarizeModel } from '../model/summary';
+import { summarizeRunNetwork } from '../model/googlenet';
+import { TRAINING_FLOPS_PER_MAC } from '../model/summary';
 import type { AdapterTables } from '../train/convStrategy';
 import { type DeviceFence, LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { TrainingSession } from '../train/session';
@@ -94,13 +94,6 @@ export function stepSubject(probes: BenchProbes, benchCase: BenchCase): StepSubj
   };
 }
 
-function macsPerExample(config: TrainConfig): number {
-  const model = buildRunNetwork(config);
-  const macs = summarizeModel(model).totalMacs;
-  model.dispose();
-  return macs;
-}
-
 /** The batches a benchmark's steps train on: real images, a seeded order, the same for every policy. */
 export function benchBatches(config: TrainConfig): (i: number) => Int32Array {
   const order = shuffledIndices(config.trainSubset, seededRandom(config.seed));
@@ -119,7 +112,7 @@ export async function benchmarkCase(benchCase: BenchCase, data: ImageDataset, pr
   const { config } = benchCase;
   const tensorsBefore = tf.memory().numTensors;
   const bytesBefore = probes.bytesInUse();
-  const macs = macsPerExample(config);
+  const macs = summarizeRunNetwork(config).totalMacs;
   const session = new TrainingSession(config, data);
   const batchAt = benchBatches(config);
   const step = (i: number) => session.trainStep(batchAt(i)).dispose();

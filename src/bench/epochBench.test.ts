@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/trainConfig';
-import { buildRunNetwork } from '../model/googlenet';
-import { summarizeModel } from '../model/summary';
-import { epochArithmeticShare } from './epochBench';
+import { summarizeRunNetwork } from '../model/googlenet';
 import { BENCH_MODELS } from './cases';
+import { epochArithmeticShare } from './epochBench';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -28,9 +27,7 @@ describe('epochArithmeticShare', () => {
   });
 
   it('bounds the Classroom epoch (1,500 / 500 images) at 0.69 of its steps with recomputed statistics, 0.90 without', () => {
-    const model = buildRunNetwork({ ...DEFAULT_CONFIG, ...BENCH_MODELS.classroom });
-    const summary = summarizeModel(model);
-    model.dispose();
+    const summary = summarizeRunNetwork({ ...DEFAULT_CONFIG, ...BENCH_MODELS.classroom });
     expect(epochArithmeticShare(summary, { trainImages: 1500, testImages: 500, recomputed: true })).toBeCloseTo(0.685, 3);
     expect(epochArithmeticShare(summary, { trainImages: 1500, testImages: 500, recomputed: false })).toBeCloseTo(0.897, 3);
   });

@@ -4,8 +4,8 @@ import type { ImageDataset } from '../data/dataset';
 import { STUDY_SCALES } from '../experiments/presets';
 import { epochOrder } from '../data/random';
 import type { Checkpoint, EpochReport } from '../domain/training';
-import { buildRunNetwork } from '../model/googlenet';
-import { type ModelSummary, summarizeModel } from '../model/summary';
+import { summarizeRunNetwork } from '../model/googlenet';
+import type { ModelSummary } from '../model/summary';
 import { LIVE_LOSS_INTERVAL_MS, runTraining } from '../train/engine';
 import { TrainingSession } from '../train/session';
 import { type BenchCase, type BenchProbes, type StepSubject, stepSubject } from './benchmark';
@@ -59,16 +59,6 @@ export function epochArithmeticShare(
   const steps = epoch.trainImages * (3 * totalMacs - firstLayerMacs);
   const endOfEpoch = (epoch.testImages + (epoch.recomputed ? epoch.trainImages : 0)) * totalMacs;
   return steps / (steps + endOfEpoch);
-}
-
-function arithmeticShareOf(config: TrainConfig, data: ImageDataset, trainImages: number, testImages: number): number {
-  const model = buildRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
-  try {
-    const recomputed = config.batchNorm && config.bnStats === 'recompute';
-    return epochArithmeticShare(summarizeModel(model), { trainImages, testImages, recomputed });
-  } finally {
-    model.dispose();
-  }
 }
 
 /** The epoch's steps alone, in the order runTraining would take them, after a warm-up step. */
@@ -160,9 +150,11 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
   const { trainSeconds, epochSeconds: reportedSeconds } = second as EpochReport;
   const epochSeconds = (reports[1]! - reports[0]!) / 1000;
   const testImages = Math.min(config.testSubset, data.test.count);
+  const bnStats = config.batchNorm ? config.bnStats : null;
+  const network = summarizeRunNetwork(config, { classCount: data.classes.length, channels: data.channels });
   return {
     ...stepSubject(probes, benchCase),
-    bnStats: config.batchNorm ? config.bnStats : null,
+    bnStats,
     trainImages: examples,
     testImages,
     examplesPerSecond: bareBefore.images / stepsSeconds,
@@ -175,7 +167,7 @@ export async function benchmarkEpoch(benchCase: BenchCase, data: ImageDataset, p
     loopStepsSeconds: trainSeconds,
     endOfEpochSeconds: reportedSeconds - trainSeconds,
     readsPerEpoch: secondEpochReads,
-    arithmeticShare: arithmeticShareOf(config, data, examples, testImages),
+    arithmeticShare: epochArithmeticShare(network, { trainImages: examples, testImages, recomputed: bnStats === 'recompute' }),
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
   };

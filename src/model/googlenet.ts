@@ -12,6 +12,7 @@ import type { Stage } from '../domain/transfer';
 import { RUNNING_AVERAGE_MOMENTUM, ReluAfterBatchNorm, TrainingBatchNormalization } from './batchNorm';
 import { TrainingConv2D } from './trainingConv';
 import { recordPart } from './layerParts';
+import { type ModelSummary, summarizeModel } from './summary';
 
 /**
  * GoogLeNet (Szegedy et al. 2014, Table 1) as "Dive into Deep Learning" builds it for Fashion-MNIST — one grayscale
@@ -399,6 +400,19 @@ export function buildRunNetwork(
   data: { classCount: number; channels: number } = { classCount: FASHION_MNIST_CLASSES, channels: 1 },
 ): tf.LayersModel {
   return buildGoogLeNet({ ...config, inputChannels: inputChannels(config.model, data.channels), numClasses: data.classCount });
+}
+
+/** The layers, parameters and multiply-accumulates of the network a run trains, its weights freed again. */
+export function summarizeRunNetwork(
+  config: Parameters<typeof buildRunNetwork>[0],
+  data?: Parameters<typeof buildRunNetwork>[1],
+): ModelSummary {
+  const model = buildRunNetwork(config, data);
+  try {
+    return summarizeModel(model);
+  } finally {
+    model.dispose();
+  }
 }
 
 /**

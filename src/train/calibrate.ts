@@ -1,8 +1,7 @@
-import { type TrainConfig, inputChannels } from '../config/trainConfig';
+import type { TrainConfig } from '../config/trainConfig';
 import type { ImageDataset } from '../data/dataset';
 import { CALIBRATION_GAVE_WAY, type Calibration, type PricedNetwork, type StepCost } from '../domain/machineRates';
-import { buildRunNetwork } from '../model/googlenet';
-import { summarizeModel } from '../model/summary';
+import { summarizeRunNetwork } from '../model/googlenet';
 import { type DeviceFence, yieldToEventLoop } from './engine';
 import { TrainingSession } from './session';
 
@@ -22,12 +21,7 @@ export class CalibrationStopped extends Error {
 
 /** Multiply-accumulates per image of the network a config builds on `data`. */
 export function macsPerExample(config: TrainConfig, data: ImageDataset): number {
-  const model = buildRunNetwork(config, { classCount: data.classes.length, channels: inputChannels(config.model, data.channels) });
-  try {
-    return summarizeModel(model).totalMacs;
-  } finally {
-    model.dispose();
-  }
+  return summarizeRunNetwork(config, { classCount: data.classes.length, channels: data.channels }).totalMacs;
 }
 
 /** The line through two (batch, seconds) points, kept non-negative: noise must not make a batch free. */
